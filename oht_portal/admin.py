@@ -1,0 +1,83 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from oht_portal.admin_mixins import ReadOnlyAdminMixin
+from oht_portal.models import OHT, AuditEvent, Membership, Region, ServedFSA, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class ServedFSAInline(admin.TabularInline):
+    model = ServedFSA
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_active", "is_staff", "is_superuser", "last_login"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "memberships__role"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Person"), {"fields": ["full_name"]}),
+        (
+            _("Access"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_en", "name_fr"]
+    search_fields = ["code", "name_en", "name_fr"]
+
+
+@admin.register(OHT)
+class OHTAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_en", "name_fr", "region", "primary_contact", "custodian_name"]
+    list_filter = ["region"]
+    search_fields = ["code", "name_en", "name_fr", "served_fsas__fsa"]
+    autocomplete_fields = ["primary_contact"]
+    inlines = [ServedFSAInline, MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "oht", "role", "created_at"]
+    list_filter = ["role", "oht__region", "oht"]
+    search_fields = ["user__email", "user__full_name", "oht__code", "oht__name_en"]
+    autocomplete_fields = ["user", "oht"]
+    list_select_related = ["user", "oht"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "occurred_at",
+        "actor_email",
+        "action",
+        "oht_code",
+        "object_type",
+        "object_id",
+        "patient_id",
+        "outcome",
+        "ip_address",
+    ]
+    list_filter = ["action", "outcome", "oht_code", "object_type"]
+    search_fields = ["actor_email", "object_id", "=patient_id", "path"]
+    date_hierarchy = "occurred_at"
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser

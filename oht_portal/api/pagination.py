@@ -1,0 +1,9 @@
+from django.conf import settings
+from rest_framework.pagination import LimitOffsetPagination
+
+
+class CappedLimitOffsetPagination(LimitOffsetPagination):
+    """limit/offset paging; a caller can never ask for more than API_MAX_PAGE_SIZE rows."""
+
+    default_limit = 50
+    max_limit = settings.API_MAX_PAGE_SIZE

@@ -1,0 +1,240 @@
+"""Cross-cutting models: people and their roles, OHTs and regions, the audit trail."""
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from oht_portal.choices import AuditAction, AuditOutcome, RegionCode, Role
+
+oht_code_validator = RegexValidator(r"^OHT\d{3}$", _("An OHT code is OHT followed by 3 digits."))
+fsa_validator = RegexValidator(
+    r"^[KLMNP]\d[A-Z]$",
+    _("An Ontario FSA is a letter (K, L, M, N or P), a digit and a letter."),
+)
+
+
+class UserManager(BaseUserManager):
+    """Users log in with their e-mail address; there is no username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in to the portal. Site admins are superusers; everyone else
+    reaches data only through their memberships of OHTs."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    is_staff = models.BooleanField(
+        _("admin site access"),
+        default=False,
+        help_text=_("Whether the person may sign in to the Django admin."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Region(models.Model):
+    """An Ontario Health region; OHTs are grouped in six of them."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True, choices=RegionCode.choices)
+    name_en = models.CharField(_("English name"), max_length=100)
+    name_fr = models.CharField(_("French name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("Ontario Health region")
+        verbose_name_plural = _("Ontario Health regions")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_fr if (get_language() or "en").startswith("fr") else self.name_en
+
+
+class OHT(models.Model):
+    """An Ontario Health Team: the unit that owns patients, capacity and every report.
+
+    Its profile names the single point of contact and the health information custodian
+    that care connectors deal with (the workflow the provincial guidance asks for)."""
+
+    code = models.CharField(
+        _("OHT code"), max_length=6, unique=True, validators=[oht_code_validator]
+    )
+    name_en = models.CharField(_("English name"), max_length=200)
+    name_fr = models.CharField(_("French name"), max_length=200, blank=True)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="ohts", verbose_name=_("region")
+    )
+    primary_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("primary point of contact for care connectors"),
+    )
+    custodian_name = models.CharField(
+        _("health information custodian"),
+        max_length=200,
+        blank=True,
+        help_text=_("The one body named to receive patient-level HCC data for this OHT."),
+    )
+    custodian_contact_email = models.EmailField(_("custodian contact e-mail"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Ontario Health Team")
+        verbose_name_plural = _("Ontario Health Teams")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "en").startswith("fr") and self.name_fr:
+            return self.name_fr
+        return self.name_en
+
+    def members_with_role(self, role: str):
+        return User.objects.filter(memberships__oht=self, memberships__role=role).distinct()
+
+
+class ServedFSA(models.Model):
+    """A forward sortation area (first three characters of a postal code) an OHT serves."""
+
+    oht = models.ForeignKey(
+        OHT, on_delete=models.CASCADE, related_name="served_fsas", verbose_name=_("OHT")
+    )
+    fsa = models.CharField(_("FSA"), max_length=3, validators=[fsa_validator])
+
+    class Meta:
+        verbose_name = _("FSA served")
+        verbose_name_plural = _("FSAs served")
+        ordering = ["oht", "fsa"]
+        constraints = [models.UniqueConstraint(fields=["oht", "fsa"], name="uniq_oht_fsa")]
+        indexes = [models.Index(fields=["fsa"])]
+
+    def __str__(self) -> str:
+        return self.fsa
+
+    @property
+    def is_rural(self) -> bool:
+        """Canada Post gives rural FSAs the digit 0."""
+        return self.fsa[1] == "0"
+
+
+class Membership(models.Model):
+    """A person's role in one OHT. Every scoped query starts from these rows."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    oht = models.ForeignKey(
+        OHT, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("OHT")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["oht", "role", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "oht", "role"], name="uniq_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.oht.code}"
+
+
+class AuditEvent(models.Model):
+    """One append-only line of the audit trail: who did what to which record, when,
+    from where, with what outcome.
+
+    It holds ids, never the health information itself, and no foreign keys, so that
+    deleting a user or a patient can never rewrite history. On PostgreSQL a trigger
+    refuses UPDATE and DELETE of these rows (migration 0002)."""
+
+    occurred_at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(_("user id"), null=True, blank=True, db_index=True)
+    actor_email = models.CharField(_("user e-mail"), max_length=254, blank=True)
+    actor_roles = models.CharField(_("roles"), max_length=200, blank=True)
+    oht_code = models.CharField(_("OHT"), max_length=6, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("record type"), max_length=60, blank=True)
+    object_id = models.CharField(_("record id"), max_length=64, blank=True)
+    patient_id = models.BigIntegerField(_("patient id"), null=True, blank=True, db_index=True)
+    path = models.CharField(_("page or endpoint"), max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS
+    )
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["patient_id", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_email} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are append-only.")

@@ -1,0 +1,26 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from oht_portal import views
+
+# The admin signs in through allauth (and its TOTP step), never with a bare password.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "OHT Attachment Portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("account/api-tokens/", views.api_tokens, name="api_tokens"),
+    path(
+        "account/api-tokens/<str:token_key>/revoke/",
+        views.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
+    path("patients/", include("attachment.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("oht_portal.api.urls")),
+]

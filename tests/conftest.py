@@ -1,0 +1,136 @@
+"""The cast: alice (staff of OHT A), bob (staff of OHT B, the outsider), carol (care
+connector of A and C), paula (privacy lead of A), peter (PCN lead of A, no patient
+data) and root (site admin). Everyone who needs it is enrolled in TOTP."""
+
+from datetime import date
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core.cache import cache
+
+from attachment.models import Patient
+from oht_portal.choices import Role
+from oht_portal.models import OHT, Membership, Region, ServedFSA, User
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate limits and TOTP replay guards live in the cache; each test starts clean."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_region(code: str = "Toronto") -> Region:
+    region, _ = Region.objects.get_or_create(
+        code=code, defaults={"name_en": code, "name_fr": f"{code} (fr)"}
+    )
+    return region
+
+
+def make_oht(code: str, name: str, region: str, fsas: list[str]) -> OHT:
+    oht = OHT.objects.create(
+        code=code, name_en=name, name_fr=f"Équipe {name}", region=make_region(region)
+    )
+    ServedFSA.objects.bulk_create([ServedFSA(oht=oht, fsa=fsa) for fsa in fsas])
+    return oht
+
+
+def make_user(email: str, *, mfa: bool = True, **extra) -> User:
+    user = User.objects.create_user(email=email, password=PASSWORD, **extra)
+    if mfa:
+        user.totp_secret = generate_totp_secret()
+        TOTP.activate(user, user.totp_secret)
+    return user
+
+
+def make_patient(oht: OHT, hcc_id: str, **fields) -> Patient:
+    defaults = {
+        "registration_date": date(2023, 5, 1),
+        "given_name": "Chloé",
+        "family_name": "Tremblay",
+        "date_of_birth": date(1980, 2, 3),
+        "postal_code": "M4C1A1",
+        "fsa": "M4C",
+        "complex_vulnerable": False,
+        "status": "active",
+    }
+    defaults.update(fields)
+    return Patient.objects.create(oht=oht, hcc_id=hcc_id, **defaults)
+
+
+@pytest.fixture
+def oht_a(db) -> OHT:
+    return make_oht("OHT101", "Lakeshore East", "Toronto", ["M4C", "M4E"])
+
+
+@pytest.fixture
+def oht_b(db) -> OHT:
+    return make_oht("OHT102", "Rideau Valley", "East", ["K1N", "K0A"])
+
+
+@pytest.fixture
+def oht_c(db) -> OHT:
+    return make_oht("OHT103", "Sudbury North", "North East", ["P3A"])
+
+
+def _member(user: User, oht: OHT, role: str) -> User:
+    Membership.objects.create(user=user, oht=oht, role=role)
+    return user
+
+
+@pytest.fixture
+def alice(oht_a) -> User:
+    return _member(make_user("alice@example.org", full_name="Alice Staff"), oht_a, Role.OHT_STAFF)
+
+
+@pytest.fixture
+def bob(oht_b) -> User:
+    return _member(make_user("bob@example.org", full_name="Bob Outsider"), oht_b, Role.OHT_STAFF)
+
+
+@pytest.fixture
+def carol(oht_a, oht_c) -> User:
+    user = make_user("carol@example.org", full_name="Carol Connector")
+    _member(user, oht_a, Role.CARE_CONNECTOR)
+    return _member(user, oht_c, Role.CARE_CONNECTOR)
+
+
+@pytest.fixture
+def paula(oht_a) -> User:
+    user = make_user("paula@example.org", full_name="Paula Privacy")
+    return _member(user, oht_a, Role.PRIVACY_LEAD)
+
+
+@pytest.fixture
+def peter(oht_a) -> User:
+    return _member(make_user("peter@example.org", full_name="Peter Lead"), oht_a, Role.PCN_LEAD)
+
+
+@pytest.fixture
+def root(db) -> User:
+    return make_user("root@example.org", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def patient_a(oht_a) -> Patient:
+    return make_patient(oht_a, "HCC1000000001")
+
+
+@pytest.fixture
+def patient_b(oht_b) -> Patient:
+    return make_patient(oht_b, "HCC2000000001", given_name="Owen", postal_code="K1N5T5", fsa="K1N")
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client signed in as the given user (the session skips the TOTP step;
+    the login flow itself is tested in test_auth)."""
+
+    def sign_in(user: User):
+        client.force_login(user)
+        return client
+
+    return sign_in
