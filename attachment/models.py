@@ -55,7 +55,6 @@ class Patient(models.Model):
     # Reconciliation: a patient missing from a newer full extract is kept, marked off.
     on_hcc_list = models.BooleanField(_("on the HCC list"), default=True, db_index=True)
     left_hcc_list_on = models.DateField(_("left the HCC list on"), null=True, blank=True)
-    last_extract_date = models.DateField(_("last seen in extract of"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -86,3 +85,63 @@ class Patient(models.Model):
     def age_on(self, day: date) -> int:
         born = self.date_of_birth
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class WaitlistSnapshot(models.Model):
+    """One OHT's part of one imported `hcc_waitlist` extract. The newest extract date per
+    OHT guards against a late, older file rolling the list back."""
+
+    oht = models.ForeignKey(
+        OHT, on_delete=models.CASCADE, related_name="waitlist_snapshots", verbose_name=_("OHT")
+    )
+    extract_date = models.DateField(_("extract date"))
+    import_run = models.ForeignKey(
+        "oht_portal.ImportRun",
+        on_delete=models.PROTECT,
+        related_name="waitlist_snapshots",
+        verbose_name=_("import run"),
+    )
+    rows = models.PositiveIntegerField(_("patients in the extract"))
+    left_list = models.PositiveIntegerField(_("no longer on the list"), default=0)
+
+    class Meta:
+        verbose_name = _("waitlist extract")
+        verbose_name_plural = _("waitlist extracts")
+        ordering = ["oht", "-extract_date", "-id"]
+        indexes = [models.Index(fields=["oht", "extract_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.oht.code} {self.extract_date}"
+
+
+class PatientExtractEvent(models.Model):
+    """What an extract did to a patient: joined the list, changed (which HCC fields),
+    left the list, or came back. The patient's timeline is made of these."""
+
+    class Change(models.TextChoices):
+        JOINED = "joined", _("Joined the HCC list")
+        UPDATED = "updated", _("HCC details changed")
+        LEFT = "left", _("No longer on the HCC list")
+        RETURNED = "returned", _("Back on the HCC list")
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="extract_events", verbose_name=_("patient")
+    )
+    import_run = models.ForeignKey(
+        "oht_portal.ImportRun",
+        on_delete=models.PROTECT,
+        related_name="patient_events",
+        verbose_name=_("import run"),
+    )
+    extract_date = models.DateField(_("extract date"))
+    change = models.CharField(_("change"), max_length=10, choices=Change.choices)
+    fields = models.JSONField(_("fields changed"), default=list, blank=True)
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("extract change")
+        verbose_name_plural = _("extract changes")
+        ordering = ["patient", "extract_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_change_display()} ({self.extract_date})"

@@ -238,3 +238,97 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only.")
+
+
+class ImportRun(models.Model):
+    """One file taken in through the extract pipeline, whatever way it arrived.
+
+    The counts always add up: rows_read = created + updated + unchanged + rejected.
+    The raw file is kept read-only beside the run for audit."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        REFUSED = "refused", _("Refused")
+        FAILED = "failed", _("Failed")
+        DUPLICATE = "duplicate", _("Already imported")
+
+    class Trigger(models.TextChoices):
+        COMMAND = "command", _("Command line")
+        UPLOAD = "upload", _("Upload page")
+        INBOX = "inbox", _("Inbox folder")
+        DEMO = "demo", _("Demo set-up")
+
+    kind = models.CharField(_("kind"), max_length=30, blank=True, db_index=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    size_bytes = models.BigIntegerField(_("size (bytes)"), default=0)
+    raw_file = models.CharField(_("kept file"), max_length=500, blank=True)
+    trigger = models.CharField(_("started from"), max_length=10, choices=Trigger.choices)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_runs",
+        verbose_name=_("started by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    extract_date = models.DateField(_("extract date"), null=True, blank=True)
+    forced = models.BooleanField(_("stale check overridden"), default=False)
+    queued_at = models.DateTimeField(_("queued"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_created = models.PositiveIntegerField(_("created"), default=0)
+    rows_updated = models.PositiveIntegerField(_("updated"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rows_rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    warnings_count = models.PositiveIntegerField(_("warnings"), default=0)
+    error = models.TextField(_("why the file was refused or failed"), blank=True)
+    ohts = models.ManyToManyField(
+        OHT, blank=True, related_name="import_runs", verbose_name=_("OHTs covered")
+    )
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+        ordering = ["-queued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class ImportIssue(models.Model):
+    """A rejected row, a warning, or a file-level problem of one import run. Reasons
+    name the line, column and rule, never the value (which may be health information)."""
+
+    class Severity(models.TextChoices):
+        REJECTED = "rejected", _("Row rejected")
+        WARNING = "warning", _("Warning")
+
+    run = models.ForeignKey(
+        ImportRun, on_delete=models.CASCADE, related_name="issues", verbose_name=_("import run")
+    )
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    line = models.PositiveIntegerField(_("line"), null=True, blank=True)
+    column = models.CharField(_("column"), max_length=60, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+
+    class Meta:
+        verbose_name = _("import issue")
+        verbose_name_plural = _("import issues")
+        ordering = ["run", "line", "id"]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.column} {self.reason}"

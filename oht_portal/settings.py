@@ -317,3 +317,11 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# --- Extract imports -----------------------------------------------------------------
+EXTRACT_MAX_BYTES = int(os.environ.get("DJANGO_EXTRACT_MAX_BYTES", str(200 * 1024 * 1024)))
+# Raw files are kept read-only here for audit, named by their SHA-256.
+EXTRACT_ARCHIVE_DIR = Path(os.environ.get("DJANGO_EXTRACT_ARCHIVE_DIR", VAR_DIR / "extracts"))
+# The beat task picks up files dropped here, moving each to processed/ or failed/.
+EXTRACT_INBOX_DIR = os.environ.get("DJANGO_EXTRACT_INBOX_DIR", "")
+EXTRACT_INBOX_SECONDS = int(os.environ.get("DJANGO_EXTRACT_INBOX_SECONDS", "60"))

@@ -1,0 +1,368 @@
+"""The extract pipeline every kind shares: keep the file, decode, parse, recognise the
+kind, validate, then load in one transaction and record the run.
+
+Three ways in (the `import_extract` command, the upload page through a Celery task,
+the inbox beat task) all end in `import_run_execute`, so they behave the same."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import logging
+import re
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from oht_portal.audit import audit_record
+from oht_portal.choices import AuditAction
+from oht_portal.imports.base import (
+    ExtractImporter,
+    ExtractRefused,
+    ImportContext,
+    ProgressCallback,
+    importers,
+)
+from oht_portal.models import ImportIssue, ImportRun
+
+logger = logging.getLogger(__name__)
+
+MAGIC_SIGNATURES = {
+    b"PK\x03\x04": "a zip archive or an Excel workbook (.xlsx)",
+    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+}
+
+
+def _kept_path(sha256: str, file_name: str) -> Path:
+    safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(file_name).name)[:120]
+    return Path(settings.EXTRACT_ARCHIVE_DIR) / sha256[:2] / f"{sha256}-{safe_name}"
+
+
+def import_run_create(
+    *,
+    path: Path,
+    trigger: str,
+    file_name: str | None = None,
+    user=None,
+    kind: str = "",
+    extract_date: date | None = None,
+    force: bool = False,
+) -> ImportRun:
+    """Record a queued run and keep a read-only copy of the file for audit."""
+    path = Path(path)
+    file_name = file_name or path.name
+    size = path.stat().st_size
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    sha256 = digest.hexdigest()
+    kept = _kept_path(sha256, file_name)
+    if not kept.exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, kept)
+        kept.chmod(0o444)
+    return ImportRun.objects.create(
+        kind=kind,
+        file_name=file_name[:255],
+        sha256=sha256,
+        size_bytes=size,
+        raw_file=str(kept),
+        trigger=trigger,
+        started_by=user if getattr(user, "is_authenticated", False) else None,
+        extract_date=extract_date,
+        forced=force,
+    )
+
+
+def import_file(
+    path: Path,
+    *,
+    trigger: str,
+    user=None,
+    kind: str = "",
+    extract_date: date | None = None,
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+    file_name: str | None = None,
+) -> ImportRun:
+    """Create and run an import in one go (command line, inbox, demo)."""
+    run = import_run_create(
+        path=path,
+        trigger=trigger,
+        user=user,
+        kind=kind,
+        extract_date=extract_date,
+        force=force,
+        file_name=file_name,
+    )
+    return import_run_execute(run_id=run.pk, progress=progress)
+
+
+def import_run_execute(*, run_id: int, progress: ProgressCallback | None = None) -> ImportRun:
+    """Run a queued import. Whatever happens, the run ends with a recorded status; a
+    failure part-way leaves the database exactly as before the import started."""
+    run = ImportRun.objects.get(pk=run_id)
+    if run.status != ImportRun.Status.QUEUED:
+        return run
+    run.status = ImportRun.Status.RUNNING
+    run.started_at = timezone.now()
+    run.save(update_fields=["status", "started_at"])
+    try:
+        _execute(run, progress)
+    except ExtractRefused as refusal:
+        _finish(run, ImportRun.Status.REFUSED, error=str(refusal))
+    except Exception as exc:
+        # The message may quote a value from the file; only the class name is kept.
+        logger.exception("import run %s failed", run.pk)
+        _finish(
+            run,
+            ImportRun.Status.FAILED,
+            error=f"The import failed ({type(exc).__name__}); nothing was changed. "
+            "It can be run again.",
+        )
+    return run
+
+
+def _finish(run: ImportRun, status: str, *, error: str = "") -> None:
+    run.status = status
+    run.error = error
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def _execute(run: ImportRun, progress: ProgressCallback | None) -> None:
+    earlier = (
+        ImportRun.objects.filter(sha256=run.sha256, status=ImportRun.Status.SUCCEEDED)
+        .exclude(pk=run.pk)
+        .order_by("finished_at")
+        .first()
+    )
+    if earlier is not None and not run.forced:
+        run.kind = run.kind or earlier.kind
+        _finish(
+            run,
+            ImportRun.Status.DUPLICATE,
+            error=f"This file was already imported (run {earlier.pk}, "
+            f"{timezone.localtime(earlier.finished_at):%Y-%m-%d %H:%M}); nothing was changed.",
+        )
+        return
+    raw = Path(run.raw_file).read_bytes()
+    if run.size_bytes > settings.EXTRACT_MAX_BYTES:
+        raise ExtractRefused(
+            f"The file is {run.size_bytes:,} bytes, over the limit of "
+            f"{settings.EXTRACT_MAX_BYTES:,} bytes."
+        )
+    if progress:
+        progress("reading", 0, 1)
+    text = decode_extract(raw)
+    header, rows, lines, bad_shape = parse_csv(text)
+    importer = detect_kind(header, forced=run.kind)
+    run.kind = importer.kind
+    run.extract_date = run.extract_date or _date_from_file_name(importer, run.file_name)
+    run.extract_date = run.extract_date or timezone.localdate()
+    if run.extract_date > timezone.localdate():
+        raise ExtractRefused(f"The extract date {run.extract_date} is in the future.")
+
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else None
+    total_rows = len(rows) + len(bad_shape)
+    if total_rows == 0:
+        raise ExtractRefused("The file has a header but no data rows.")
+
+    ctx = ImportContext(
+        run=run,
+        extract_date=run.extract_date,
+        today=timezone.localdate(),
+        force=run.forced,
+        lines=np.asarray(lines, dtype=np.int64),
+        user=run.started_by,
+        progress=progress,
+    )
+    for line, count in bad_shape:
+        ctx.issues.append(
+            ImportIssue(
+                run=run,
+                severity=ImportIssue.Severity.REJECTED,
+                line=line,
+                column="",
+                reason=f"the row has {count} fields, the header has {len(header)}",
+            )
+        )
+    for column in header:
+        if column not in importer.columns:
+            ctx.file_warning(column, "unknown column, ignored")
+
+    if frame is not None:
+        frame = frame[[c for c in importer.columns if c in frame.columns]].copy()
+        for column in importer.optional_columns:
+            if column not in frame.columns:
+                frame[column] = ""
+        for column in frame.columns:
+            frame[column] = frame[column].fillna("").astype(str).str.strip()
+        ctx.report("validating", 0, total_rows)
+        clean = importer.validate(frame, ctx)
+    else:
+        clean = pd.DataFrame()
+    rejected = int(ctx.rejected.sum()) + len(bad_shape)
+    run.rows_read = total_rows
+    run.rows_rejected = rejected
+
+    with transaction.atomic():
+        if len(clean):
+            ctx.report("loading", 0, len(clean))
+            result = importer.load(clean, ctx)
+        else:
+            result = None
+        ImportIssue.objects.bulk_create(ctx.issues, batch_size=5000)
+        run.warnings_count = sum(
+            1 for issue in ctx.issues if issue.severity == ImportIssue.Severity.WARNING
+        )
+        if result is None:
+            run.error = "Every row was rejected; nothing was changed."
+            run.rows_unchanged = 0
+            status = ImportRun.Status.REFUSED
+        else:
+            run.rows_created = result.created
+            run.rows_updated = result.updated
+            run.rows_unchanged = result.unchanged
+            run.detail = result.detail
+            run.ohts.set(result.oht_ids)
+            status = ImportRun.Status.SUCCEEDED
+        audit_record(
+            actor=run.started_by,
+            action=AuditAction.IMPORT,
+            obj=run,
+            detail={
+                "kind": run.kind,
+                "trigger": run.trigger,
+                "read": run.rows_read,
+                "created": run.rows_created,
+                "updated": run.rows_updated,
+                "rejected": run.rows_rejected,
+            },
+        )
+        _finish(run, status, error=run.error)
+    ctx.report("done", total_rows, total_rows)
+
+
+def decode_extract(raw: bytes) -> str:
+    """UTF-8 with or without BOM; anything else is refused with a message that says what
+    the file looks like and how to fix it."""
+    if not raw.strip():
+        raise ExtractRefused("The file is empty.")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or raw[:200].count(b"\x00") > 10:
+        raise ExtractRefused(
+            "The file is UTF-16 encoded. Save it as 'CSV UTF-8' and import it again."
+        )
+    for signature, what in MAGIC_SIGNATURES.items():
+        if raw.startswith(signature):
+            raise ExtractRefused(f"This is not a CSV file: it looks like {what}.")
+    if b"\x00" in raw:
+        raise ExtractRefused("This is not a CSV text file (it holds binary data).")
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        try:
+            raw.decode("cp1252")
+            looks = " It looks like Windows-1252 (ANSI)."
+        except UnicodeDecodeError:
+            looks = ""
+        raise ExtractRefused(
+            f"The file is not UTF-8: byte 0x{raw[error.start]:02X} on line {line} is not valid "
+            f"UTF-8.{looks} Save it as 'CSV UTF-8' and import it again."
+        ) from None
+
+
+def parse_csv(text: str) -> tuple[list[str], list[list[str]], list[int], list[tuple[int, int]]]:
+    """RFC 4180 parse. Returns the normalised header, the well-shaped rows, the line each
+    row starts on, and (line, field count) of rows whose shape is wrong."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as error:
+        raise ExtractRefused("The first line is not a CSV header.") from error
+    header = [name.strip().lower() for name in header]
+    if len(header) < 2 or any(not name for name in header):
+        raise ExtractRefused(
+            "The first line is not a CSV header of named columns separated by commas."
+        )
+    seen = set()
+    for name in header:
+        if name in seen:
+            raise ExtractRefused(f"The column '{name}' appears twice in the header.")
+        seen.add(name)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    bad_shape: list[tuple[int, int]] = []
+    width = len(header)
+    previous_end = reader.line_num
+    try:
+        for row in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) != width:
+                bad_shape.append((start, len(row)))
+                continue
+            rows.append(row)
+            lines.append(start)
+    except csv.Error as error:
+        raise ExtractRefused(
+            f"The file is not valid CSV near line {reader.line_num}: {error}."
+        ) from None
+    return header, rows, lines, bad_shape
+
+
+def detect_kind(header: list[str], *, forced: str = "") -> ExtractImporter:
+    """The kind whose required columns the header holds (or the forced kind)."""
+    known = importers()
+    columns = set(header)
+    if forced:
+        if forced not in known:
+            raise ExtractRefused(
+                f"Unknown kind '{forced}'. Known kinds: {', '.join(sorted(known))}."
+            )
+        candidates = [known[forced]]
+    else:
+        candidates = [imp for imp in known.values() if set(imp.required_columns) <= columns]
+        if not candidates:
+            closest = max(
+                known.values(), key=lambda imp: len(set(imp.required_columns) & columns)
+            )
+            candidates = [closest]
+    importer = max(candidates, key=lambda imp: len(imp.required_columns))
+    missing = [c for c in importer.required_columns if c not in columns]
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        if forced:
+            message = f"Missing required column{plural}: {', '.join(missing)}."
+        else:
+            message = (
+                f"The header matches no kind of extract; the closest, '{importer.kind}', "
+                f"is missing the required column{plural}: {', '.join(missing)}."
+            )
+        raise ExtractRefused(message)
+    return importer
+
+
+def _date_from_file_name(importer: ExtractImporter, file_name: str) -> date | None:
+    match = importer.file_date_pattern.search(file_name)
+    if not match:
+        return None
+    try:
+        return datetime.strptime(match.group(1), "%Y%m%d").date()  # noqa: DTZ007 - a date
+    except ValueError:
+        return None
