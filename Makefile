@@ -18,8 +18,10 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+PATIENTS ?= 3000
+
 demo: $(BIN)/.installed
-	$(DEMO_ENV) $(BIN)/python manage.py setup_demo
+	$(DEMO_ENV) $(BIN)/python manage.py setup_demo --patients $(PATIENTS)
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: $(BIN)/.installed

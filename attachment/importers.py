@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 from django.db.models import Max
+from django.utils import timezone
 
 from attachment.choices import HCCStatus, PreferredContact
 from attachment.models import Patient, PatientExtractEvent, WaitlistSnapshot
@@ -101,6 +102,7 @@ class WaitlistImporter(ExtractImporter):
             "duplicate hcc_id, first at line " + first_line.astype(str),
         )
         out["hcc_id"] = hcc_id
+        ctx.keys_in_file = set(hcc_id[hcc_id.str.fullmatch(r"HCC\d{10}")])
 
         code = frame["oht_code"].str.upper()
         oht_ids = dict(OHT.objects.values_list("code", "pk"))
@@ -243,6 +245,7 @@ class WaitlistImporter(ExtractImporter):
             "run": ctx.run.pk,
             "extract_date": ctx.extract_date,
             "ohts": sorted(set(clean["oht_id"].tolist())),
+            "rejected_ids": sorted(ctx.keys_in_file - set(clean["hcc_id"])),
             **actor,
         }
         audit_columns = (
@@ -250,6 +253,9 @@ class WaitlistImporter(ExtractImporter):
             "object_id, patient_id, path, outcome, detail"
         )
         with connection.cursor() as cursor:
+            # ON COMMIT DROP only fires at the outermost commit: inside an enclosing
+            # transaction a second import in it would find the last one's tables.
+            cursor.execute("DROP TABLE IF EXISTS pg_temp.stg_change, pg_temp.stg_patient")
             cursor.execute(
                 f"CREATE TEMP TABLE stg_patient ON COMMIT DROP AS "  # noqa: S608 - fixed names
                 f"SELECT {cols} FROM attachment_patient WITH NO DATA"
@@ -311,6 +317,7 @@ class WaitlistImporter(ExtractImporter):
                         updated_at = now()
                     WHERE p.oht_id = ANY(%(ohts)s) AND p.on_hcc_list
                       AND NOT EXISTS (SELECT 1 FROM stg_patient s WHERE s.hcc_id = p.hcc_id)
+                      AND NOT p.hcc_id = ANY(%(rejected_ids)s)
                     RETURNING p.id, p.oht_id
                 ), events AS (
                     INSERT INTO attachment_patientextractevent
@@ -364,11 +371,13 @@ class WaitlistImporter(ExtractImporter):
         ]
         Patient.objects.bulk_create(new_patients, batch_size=500)
         updated_patients = []
+        now = timezone.now()
         for rec, flag in zip(records, to_update, strict=True):
             if flag:
                 patient = Patient(pk=int(rec["id"]), **{c: rec[c] for c in HCC_COLUMNS})
                 patient.on_hcc_list = True
                 patient.left_hcc_list_on = None
+                patient.updated_at = now
                 updated_patients.append(patient)
         Patient.objects.bulk_update(
             updated_patients,
@@ -401,7 +410,7 @@ class WaitlistImporter(ExtractImporter):
             )
 
         oht_ids = sorted(set(clean["oht_id"].tolist()))
-        in_file = set(clean["hcc_id"])
+        in_file = set(clean["hcc_id"]) | ctx.keys_in_file
         gone = [
             (pk, oht_id)
             for pk, hcc_id, oht_id in Patient.objects.filter(
@@ -412,7 +421,7 @@ class WaitlistImporter(ExtractImporter):
         gone_ids = [pk for pk, _oht in gone]
         for start in range(0, len(gone_ids), 500):
             Patient.objects.filter(pk__in=gone_ids[start : start + 500]).update(
-                on_hcc_list=False, left_hcc_list_on=ctx.extract_date
+                on_hcc_list=False, left_hcc_list_on=ctx.extract_date, updated_at=now
             )
         events += [
             PatientExtractEvent(

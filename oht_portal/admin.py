@@ -3,7 +3,16 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from oht_portal.admin_mixins import ReadOnlyAdminMixin
-from oht_portal.models import OHT, AuditEvent, Membership, Region, ServedFSA, User
+from oht_portal.models import (
+    OHT,
+    AuditEvent,
+    ImportIssue,
+    ImportRun,
+    Membership,
+    Region,
+    ServedFSA,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -81,3 +90,50 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser
+
+
+class ImportIssueInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ImportIssue
+    fields = ["line", "column", "severity", "reason"]
+    readonly_fields = fields
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("line", "id")
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The record of every extract taken in; runs are made by the pipeline only."""
+
+    list_display = [
+        "id",
+        "file_name",
+        "kind",
+        "status",
+        "trigger",
+        "started_by",
+        "extract_date",
+        "rows_read",
+        "rows_created",
+        "rows_updated",
+        "rows_unchanged",
+        "rows_rejected",
+        "warnings_count",
+        "queued_at",
+    ]
+    list_filter = ["kind", "status", "trigger", "ohts"]
+    search_fields = ["file_name", "=sha256", "started_by__email"]
+    date_hierarchy = "queued_at"
+    list_select_related = ["started_by"]
+    inlines = [ImportIssueInline]
+
+
+@admin.register(ImportIssue)
+class ImportIssueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["run", "line", "column", "severity", "reason"]
+    list_filter = ["severity", "run__kind"]
+    search_fields = ["column", "reason", "=run__id"]
+    list_select_related = ["run"]

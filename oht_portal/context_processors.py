@@ -1,6 +1,7 @@
 """What every page's navigation needs to know about the person viewing it."""
 
 from oht_portal.choices import AUDIT_ROLES
+from oht_portal.imports.selectors import may_upload_extracts
 from oht_portal.scoping import may_see_patients, ohts_for_user
 
 
@@ -10,5 +11,6 @@ def portal(request) -> dict:
         return {}
     return {
         "nav_patients": may_see_patients(user),
+        "nav_imports": may_upload_extracts(user),
         "nav_audit": user.is_superuser or ohts_for_user(user, roles=AUDIT_ROLES).exists(),
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+from django.utils import timezone
 
 from oht_portal.choices import RegionCode
 from oht_portal.imports import validation as v
@@ -84,6 +85,7 @@ class OHTRegistryImporter(ExtractImporter):
                     oht.pk, set()
                 )
                 if fields_differ or fsas_differ:
+                    oht.updated_at = timezone.now()  # bulk_update skips auto_now
                     oht.name_en = row["name_en"]
                     oht.name_fr = row["name_fr"] or oht.name_fr
                     oht.region = region

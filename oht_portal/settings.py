@@ -156,7 +156,6 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "America/Toronto"
-CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Auth: allauth with e-mail login and TOTP for staff ---------------------------
 AUTH_USER_MODEL = "oht_portal.User"
@@ -325,3 +324,11 @@ EXTRACT_ARCHIVE_DIR = Path(os.environ.get("DJANGO_EXTRACT_ARCHIVE_DIR", VAR_DIR 
 # The beat task picks up files dropped here, moving each to processed/ or failed/.
 EXTRACT_INBOX_DIR = os.environ.get("DJANGO_EXTRACT_INBOX_DIR", "")
 EXTRACT_INBOX_SECONDS = int(os.environ.get("DJANGO_EXTRACT_INBOX_SECONDS", "60"))
+
+# --- Periodic jobs, reviewed in code ---------------------------------------------------
+CELERY_BEAT_SCHEDULE = {
+    "extract-inbox-scan": {
+        "task": "oht_portal.tasks.extract_inbox_scan",
+        "schedule": EXTRACT_INBOX_SECONDS,
+    },
+}

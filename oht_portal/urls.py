@@ -11,6 +11,7 @@ admin.site.site_header = "OHT Attachment Portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("ohts/<str:code>/", views.oht_profile, name="oht_profile"),
     path("audit/", views.audit_log, name="audit_log"),
     path("account/api-tokens/", views.api_tokens, name="api_tokens"),
     path(
@@ -19,6 +20,7 @@ urlpatterns = [
         name="api_token_revoke",
     ),
     path("patients/", include("attachment.urls")),
+    path("imports/", include("oht_portal.imports.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -7,14 +7,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from oht_portal.audit import audit_record
 from oht_portal.celery import app as celery_app
-from oht_portal.choices import AUDIT_ROLES, AuditAction
+from oht_portal.choices import AUDIT_ROLES, AuditAction, Role
 from oht_portal.forms import ApiTokenForm, AuditQueryForm
 from oht_portal.models import Membership
 from oht_portal.scoping import ohts_for_user
@@ -27,6 +27,30 @@ from oht_portal.services import api_token_create, api_token_revoke
 def home(request):
     memberships = Membership.objects.filter(user=request.user).select_related("oht", "oht__region")
     return render(request, "oht_portal/home.html", {"memberships": memberships})
+
+
+@login_required
+@require_GET
+def oht_profile(request, code: str):
+    """Who is who for one OHT: the contact care connectors call, the custodian, the PCN
+    clinical leads and the aligned care connectors. Members of the OHT only."""
+    oht = get_object_or_404(ohts_for_user(request.user).select_related("region"), code=code)
+    people = {
+        role: oht.members_with_role(role).order_by("full_name", "email")
+        for role in (Role.PCN_LEAD, Role.CARE_CONNECTOR, Role.OHT_STAFF, Role.PRIVACY_LEAD)
+    }
+    return render(
+        request,
+        "oht_portal/oht_profile.html",
+        {
+            "oht": oht,
+            "fsas": oht.served_fsas.all(),
+            "pcn_leads": people[Role.PCN_LEAD],
+            "care_connectors": people[Role.CARE_CONNECTOR],
+            "staff": people[Role.OHT_STAFF],
+            "privacy_leads": people[Role.PRIVACY_LEAD],
+        },
+    )
 
 
 def _database_status() -> str:

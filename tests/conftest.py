@@ -16,6 +16,12 @@ PASSWORD = "correct horse battery staple 42"
 
 
 @pytest.fixture(autouse=True)
+def _extract_archive(settings, tmp_path_factory):
+    """Kept raw files go to a temporary folder, not the checkout's var/."""
+    settings.EXTRACT_ARCHIVE_DIR = tmp_path_factory.mktemp("extracts")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and TOTP replay guards live in the cache; each test starts clean."""
     cache.clear()

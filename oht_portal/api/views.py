@@ -19,7 +19,7 @@ class OHTViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return (
             ohts_for_user(self.request.user)
-            .select_related("region")
+            .select_related("region", "primary_contact")
             .prefetch_related("served_fsas")
             .order_by("code")
         )

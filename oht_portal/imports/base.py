@@ -47,6 +47,9 @@ class ImportContext:
     progress: ProgressCallback | None = None
     rejected: np.ndarray = field(init=False)
     issues: list[ImportIssue] = field(default_factory=list, init=False)
+    # The keys of every row of the file, rejected rows included: a complete extract
+    # reconciles against these, since a rejected row's patient is not missing from it.
+    keys_in_file: set[str] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
         self.rejected = np.zeros(len(self.lines), dtype=bool)
@@ -84,7 +87,7 @@ class ImportContext:
                 run=self.run,
                 severity=ImportIssue.Severity.WARNING,
                 line=1,
-                column=column,
+                column=column[:60],  # the field's max_length: a header name may be longer
                 reason=reason,
             )
         )

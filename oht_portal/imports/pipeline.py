@@ -13,6 +13,7 @@ import io
 import logging
 import re
 import shutil
+import traceback
 from datetime import date, datetime
 from pathlib import Path
 
@@ -123,8 +124,14 @@ def import_run_execute(*, run_id: int, progress: ProgressCallback | None = None)
     except ExtractRefused as refusal:
         _finish(run, ImportRun.Status.REFUSED, error=str(refusal))
     except Exception as exc:
-        # The message may quote a value from the file; only the class name is kept.
-        logger.exception("import run %s failed", run.pk)
+        # A database error's message may quote a value from the file: the log and the
+        # run keep the exception's class and where it happened, never its message.
+        logger.error(
+            "import run %s failed with %s:\n%s",
+            run.pk,
+            type(exc).__name__,
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
         _finish(
             run,
             ImportRun.Status.FAILED,
@@ -260,13 +267,14 @@ def decode_extract(raw: bytes) -> str:
     the file looks like and how to fix it."""
     if not raw.strip():
         raise ExtractRefused("The file is empty.")
+    # Signatures first: a workbook or an archive holds many NUL bytes too.
+    for signature, what in MAGIC_SIGNATURES.items():
+        if raw.startswith(signature):
+            raise ExtractRefused(f"This is not a CSV file: it looks like {what}.")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or raw[:200].count(b"\x00") > 10:
         raise ExtractRefused(
             "The file is UTF-16 encoded. Save it as 'CSV UTF-8' and import it again."
         )
-    for signature, what in MAGIC_SIGNATURES.items():
-        if raw.startswith(signature):
-            raise ExtractRefused(f"This is not a CSV file: it looks like {what}.")
     if b"\x00" in raw:
         raise ExtractRefused("This is not a CSV text file (it holds binary data).")
     raw = raw.removeprefix(codecs.BOM_UTF8)

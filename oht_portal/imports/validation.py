@@ -87,7 +87,8 @@ def normalise_health_card(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Ontario health card: 10 digits passing the Luhn check, optional 1-2 letter version
     code; spaces and dashes ignored. Stored as digits + version code, upper case."""
     compact = series.str.replace(r"[\s\-]", "", regex=True).str.upper()
-    shaped = compact.str.fullmatch(r"\d{10}[A-Z]{0,2}")
+    # [0-9], not \d: other scripts' digits would match \d and then break the Luhn check.
+    shaped = compact.str.fullmatch(r"[0-9]{10}[A-Z]{0,2}")
     digits = compact.where(shaped, "0000000000").str.slice(0, 10)
     return compact, shaped & luhn_valid(digits)
 

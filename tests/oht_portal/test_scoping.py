@@ -69,3 +69,23 @@ def test_it_scopes_the_oht_api(client_for, alice, oht_b):
     listing = client.get("/api/v1/ohts/").json()
     assert [oht["code"] for oht in listing["results"]] == ["OHT101"]
     assert client.get(f"/api/v1/ohts/{oht_b.code}/").status_code == 404
+
+
+def test_an_oht_profile_names_its_people_to_members_only(client_for, alice, carol, peter, bob):
+    from oht_portal.models import OHT
+
+    OHT.objects.filter(code="OHT101").update(primary_contact=alice, custodian_name="Lakeshore HIC")
+    client = client_for(alice)
+    body = client.get(reverse("oht_profile", args=["OHT101"])).content.decode()
+    assert "Lakeshore HIC" in body
+    assert carol.email in body and peter.email in body
+    assert client_for(bob).get(reverse("oht_profile", args=["OHT101"])).status_code == 404
+
+
+def test_the_api_gives_care_connectors_the_point_of_contact(client_for, alice, carol):
+    from oht_portal.models import OHT
+
+    OHT.objects.filter(code="OHT101").update(primary_contact=alice, custodian_name="Lakeshore HIC")
+    body = client_for(carol).get("/api/v1/ohts/OHT101/").json()
+    assert body["primary_contact"] == {"name": "Alice Staff", "email": "alice@example.org"}
+    assert body["custodian_name"] == "Lakeshore HIC"
