@@ -5,7 +5,12 @@ is never touched. Each file is a complete extract for every OHT with rows in it,
 patient of such an OHT who is missing from it is marked as off the list (never
 deleted). On PostgreSQL rows are COPYed into a staging table and merged with one
 `INSERT ... ON CONFLICT ... DO UPDATE ... WHERE` statement; elsewhere a batched
-pandas comparison does the same."""
+pandas comparison does the same.
+
+The audit of an import is its `ImportRun` (who, when, which file, in the audit trail)
+plus one append-only `PatientExtractEvent` per patient it created, changed, took off or
+put back on the list: exactly which patients each run touched, written in the same
+statement as the change."""
 
 from __future__ import annotations
 
@@ -20,8 +25,7 @@ from attachment.models import Patient, PatientExtractEvent, WaitlistSnapshot
 from oht_portal.imports import validation as v
 from oht_portal.imports.base import ExtractImporter, ImportContext, LoadResult, register
 from oht_portal.imports.loading import copy_frame
-from oht_portal.models import OHT, AuditEvent
-from oht_portal.scoping import roles_of
+from oht_portal.models import OHT
 
 # Columns the province owns, in the order they are staged and merged.
 HCC_COLUMNS = [
@@ -94,7 +98,7 @@ class WaitlistImporter(ExtractImporter):
         out = pd.DataFrame(index=frame.index)
 
         hcc_id = frame["hcc_id"].str.upper()
-        ctx.reject(~hcc_id.str.fullmatch(r"HCC\d{10}"), "hcc_id", "must be HCC and 10 digits")
+        ctx.reject(~hcc_id.str.fullmatch(r"HCC[0-9]{10}"), "hcc_id", "must be HCC and 10 digits")
         first_line = pd.Series(ctx.lines, index=frame.index).groupby(hcc_id).transform("first")
         ctx.reject(
             hcc_id.duplicated(keep="first"),
@@ -102,11 +106,11 @@ class WaitlistImporter(ExtractImporter):
             "duplicate hcc_id, first at line " + first_line.astype(str),
         )
         out["hcc_id"] = hcc_id
-        ctx.keys_in_file = set(hcc_id[hcc_id.str.fullmatch(r"HCC\d{10}")])
+        ctx.keys_in_file = set(hcc_id[hcc_id.str.fullmatch(r"HCC[0-9]{10}")])
 
         code = frame["oht_code"].str.upper()
         oht_ids = dict(OHT.objects.values_list("code", "pk"))
-        ctx.reject(~code.str.fullmatch(r"OHT\d{3}"), "oht_code", "must be OHT and 3 digits")
+        ctx.reject(~code.str.fullmatch(r"OHT[0-9]{3}"), "oht_code", "must be OHT and 3 digits")
         ctx.reject(~code.isin(oht_ids), "oht_code", "unknown OHT code (not in the OHT registry)")
         out["oht_id"] = code.map(oht_ids)
 
@@ -126,7 +130,9 @@ class WaitlistImporter(ExtractImporter):
         out["date_of_birth"] = born
 
         postal, ok = v.normalise_postal_code(frame["postal_code"])
-        ctx.reject(~ok, "postal_code", "not an Ontario postal code (A1A 1A1, first K, L, M, N or P)")
+        ctx.reject(
+            ~ok, "postal_code", "not an Ontario postal code (A1A 1A1, first K, L, M, N or P)"
+        )
         out["postal_code"] = postal
         out["fsa"] = postal.str.slice(0, 3)
 
@@ -225,14 +231,6 @@ class WaitlistImporter(ExtractImporter):
         result.oht_ids = {int(oht_id) for oht_id in counts.index}
         return result
 
-    def _actor(self, ctx: ImportContext) -> dict:
-        user = ctx.user
-        return {
-            "actor_id": getattr(user, "pk", None),
-            "actor_email": getattr(user, "email", "") or "",
-            "actor_roles": ",".join(roles_of(user))[:200] if user else "",
-        }
-
     def _load_postgresql(self, clean: pd.DataFrame, ctx: ImportContext) -> LoadResult:
         cols = ", ".join(HCC_COLUMNS)
         distinct = " OR ".join(f"p.{c} IS DISTINCT FROM s.{c}" for c in COMPARED_COLUMNS)
@@ -240,18 +238,12 @@ class WaitlistImporter(ExtractImporter):
             f"CASE WHEN p.{c} IS DISTINCT FROM s.{c} THEN '{c}' END" for c in COMPARED_COLUMNS
         )
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COMPARED_COLUMNS)
-        actor = self._actor(ctx)
         params = {
             "run": ctx.run.pk,
             "extract_date": ctx.extract_date,
             "ohts": sorted(set(clean["oht_id"].tolist())),
             "rejected_ids": sorted(ctx.keys_in_file - set(clean["hcc_id"])),
-            **actor,
         }
-        audit_columns = (
-            "occurred_at, actor_id, actor_email, actor_roles, oht_code, action, object_type, "
-            "object_id, patient_id, path, outcome, detail"
-        )
         with connection.cursor() as cursor:
             # ON COMMIT DROP only fires at the outermost commit: inside an enclosing
             # transaction a second import in it would find the last one's tables.
@@ -294,23 +286,16 @@ class WaitlistImporter(ExtractImporter):
                         (patient_id, import_run_id, extract_date, change, fields, recorded_at)
                     SELECT id, %(run)s, %(extract_date)s, change, fields, now() FROM changes
                     RETURNING 1
-                ), audited AS (
-                    INSERT INTO oht_portal_auditevent ({audit_columns})
-                    SELECT now(), %(actor_id)s, %(actor_email)s, %(actor_roles)s, o.code,
-                        'import', 'attachment.patient', c.id::text, c.id, '', 'success',
-                        jsonb_build_object('import_run', %(run)s, 'change', c.change)
-                    FROM changes c JOIN oht_portal_oht o ON o.id = c.oht_id
-                    RETURNING 1
                 )
                 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
-                    (SELECT count(*) FROM events), (SELECT count(*) FROM audited)
+                    (SELECT count(*) FROM events)
                 FROM changes
                 """,  # noqa: S608 - column names are constants of this module
                 params,
             )
-            created, updated, _events, _audited = cursor.fetchone()
+            created, updated, _events = cursor.fetchone()
             cursor.execute(
-                f"""
+                """
                 WITH gone AS (
                     UPDATE attachment_patient p
                     SET on_hcc_list = false, left_hcc_list_on = %(extract_date)s,
@@ -324,21 +309,13 @@ class WaitlistImporter(ExtractImporter):
                         (patient_id, import_run_id, extract_date, change, fields, recorded_at)
                     SELECT id, %(run)s, %(extract_date)s, 'left', '[]'::jsonb, now() FROM gone
                     RETURNING 1
-                ), audited AS (
-                    INSERT INTO oht_portal_auditevent ({audit_columns})
-                    SELECT now(), %(actor_id)s, %(actor_email)s, %(actor_roles)s, o.code,
-                        'import', 'attachment.patient', g.id::text, g.id, '', 'success',
-                        jsonb_build_object('import_run', %(run)s, 'change', 'left')
-                    FROM gone g JOIN oht_portal_oht o ON o.id = g.oht_id
-                    RETURNING 1
                 )
-                SELECT oht_id, count(*), (SELECT count(*) FROM events),
-                    (SELECT count(*) FROM audited)
+                SELECT oht_id, count(*), (SELECT count(*) FROM events)
                 FROM gone GROUP BY oht_id
                 """,  # noqa: S608
                 params,
             )
-            left = {int(oht_id): int(n) for oht_id, n, _e, _a in cursor.fetchall()}
+            left = {int(oht_id): int(n) for oht_id, n, _e in cursor.fetchall()}
         unchanged = len(clean) - created - updated
         return LoadResult(
             created=created,
@@ -367,7 +344,9 @@ class WaitlistImporter(ExtractImporter):
 
         records = _python_records(merged)
         new_patients = [
-            Patient(**{c: rec[c] for c in HCC_COLUMNS}) for rec, flag in zip(records, is_new, strict=True) if flag
+            Patient(**{c: rec[c] for c in HCC_COLUMNS})
+            for rec, flag in zip(records, is_new, strict=True)
+            if flag
         ]
         Patient.objects.bulk_create(new_patients, batch_size=500)
         updated_patients = []
@@ -387,7 +366,9 @@ class WaitlistImporter(ExtractImporter):
 
         events = [
             PatientExtractEvent(
-                patient_id=p.pk, import_run=ctx.run, extract_date=ctx.extract_date,
+                patient_id=p.pk,
+                import_run=ctx.run,
+                extract_date=ctx.extract_date,
                 change=PatientExtractEvent.Change.JOINED,
             )
             for p in new_patients
@@ -425,32 +406,15 @@ class WaitlistImporter(ExtractImporter):
             )
         events += [
             PatientExtractEvent(
-                patient_id=pk, import_run=ctx.run, extract_date=ctx.extract_date,
+                patient_id=pk,
+                import_run=ctx.run,
+                extract_date=ctx.extract_date,
                 change=PatientExtractEvent.Change.LEFT,
             )
             for pk in gone_ids
         ]
         PatientExtractEvent.objects.bulk_create(events, batch_size=1000)
 
-        codes = dict(OHT.objects.filter(pk__in=oht_ids).values_list("pk", "code"))
-        oht_of = {p.pk: p.oht_id for p in new_patients + updated_patients}
-        oht_of.update(dict(gone))
-        actor = self._actor(ctx)
-        AuditEvent.objects.bulk_create(
-            [
-                AuditEvent(
-                    **actor,
-                    oht_code=codes.get(oht_of[event.patient_id], ""),
-                    action="import",
-                    object_type="attachment.patient",
-                    object_id=str(event.patient_id),
-                    patient_id=event.patient_id,
-                    detail={"import_run": ctx.run.pk, "change": event.change},
-                )
-                for event in events
-            ],
-            batch_size=1000,
-        )
         left: dict[int, int] = {}
         for _pk, oht_id in gone:
             left[oht_id] = left.get(oht_id, 0) + 1
@@ -485,4 +449,3 @@ def _python_records(frame: pd.DataFrame) -> list[dict]:
     frame["oht_id"] = frame["oht_id"].astype(np.int64)
     frame["complex_vulnerable"] = frame["complex_vulnerable"].astype(bool)
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
-

@@ -116,7 +116,9 @@ class WaitlistSnapshot(models.Model):
 
 class PatientExtractEvent(models.Model):
     """What an extract did to a patient: joined the list, changed (which HCC fields),
-    left the list, or came back. The patient's timeline is made of these."""
+    left the list, or came back. The patient's timeline is made of these, and they are
+    the audit record of which patients each import touched: append-only, like the audit
+    trail (a trigger refuses UPDATE and DELETE on PostgreSQL)."""
 
     class Change(models.TextChoices):
         JOINED = "joined", _("Joined the HCC list")

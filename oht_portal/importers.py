@@ -24,12 +24,13 @@ class OHTRegistryImporter(ExtractImporter):
     label = "OHT registry"
     required_columns = ("oht_code", "name_en", "region")
     optional_columns = ("name_fr", "fsas")
+    site_admin_only = True
 
     def validate(self, frame: pd.DataFrame, ctx: ImportContext) -> pd.DataFrame:
         self.reject_blank(frame, ctx, self.required_columns)
         out = pd.DataFrame(index=frame.index)
         code = frame["oht_code"].str.upper()
-        ctx.reject(~code.str.fullmatch(r"OHT\d{3}"), "oht_code", "must be OHT and 3 digits")
+        ctx.reject(~code.str.fullmatch(r"OHT[0-9]{3}"), "oht_code", "must be OHT and 3 digits")
         first_line = pd.Series(ctx.lines, index=frame.index).groupby(code).transform("first")
         ctx.reject(
             code.duplicated(keep="first"),
@@ -74,12 +75,15 @@ class OHTRegistryImporter(ExtractImporter):
             oht = stored.get(row["code"])
             wanted_fsas = set(row["fsas"]) if row["fsas"] is not None else None
             if oht is None:
-                oht = OHT(code=row["code"], name_en=row["name_en"], name_fr=row["name_fr"],
-                          region=region)
+                oht = OHT(
+                    code=row["code"], name_en=row["name_en"], name_fr=row["name_fr"], region=region
+                )
                 created.append(oht)
             else:
                 fields_differ = (oht.name_en, oht.name_fr, oht.region_id) != (
-                    row["name_en"], row["name_fr"] or oht.name_fr, region.pk,
+                    row["name_en"],
+                    row["name_fr"] or oht.name_fr,
+                    region.pk,
                 )
                 fsas_differ = wanted_fsas is not None and wanted_fsas != stored_fsas.get(
                     oht.pk, set()

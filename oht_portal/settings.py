@@ -324,6 +324,8 @@ EXTRACT_ARCHIVE_DIR = Path(os.environ.get("DJANGO_EXTRACT_ARCHIVE_DIR", VAR_DIR 
 # The beat task picks up files dropped here, moving each to processed/ or failed/.
 EXTRACT_INBOX_DIR = os.environ.get("DJANGO_EXTRACT_INBOX_DIR", "")
 EXTRACT_INBOX_SECONDS = int(os.environ.get("DJANGO_EXTRACT_INBOX_SECONDS", "60"))
+# A run still "running" after this long was interrupted (killed worker) and may be re-run.
+EXTRACT_RUN_TIMEOUT_SECONDS = int(os.environ.get("DJANGO_EXTRACT_RUN_TIMEOUT_SECONDS", "7200"))
 
 # --- Periodic jobs, reviewed in code ---------------------------------------------------
 CELERY_BEAT_SCHEDULE = {

@@ -38,13 +38,25 @@ def import_run_task(run_id: int) -> str:
     return run.status
 
 
+INBOX_LOCK = "extract-inbox-scan-lock"
+
+
 @shared_task
 def extract_inbox_scan() -> dict:
     """Import every settled file in EXTRACT_INBOX_DIR, then move it to processed/ or
-    failed/ beside it. One file at a time, oldest first."""
+    failed/ beside it. One file at a time, oldest first; one scan at a time (a lock in
+    the cache), so a slow import is never picked up twice."""
     if not settings.EXTRACT_INBOX_DIR:
         return {"imported": 0, "failed": 0}
-    inbox = Path(settings.EXTRACT_INBOX_DIR)
+    if not cache.add(INBOX_LOCK, "1", timeout=settings.EXTRACT_RUN_TIMEOUT_SECONDS):
+        return {"imported": 0, "failed": 0, "skipped": "another scan is running"}
+    try:
+        return _scan_inbox(Path(settings.EXTRACT_INBOX_DIR))
+    finally:
+        cache.delete(INBOX_LOCK)
+
+
+def _scan_inbox(inbox: Path) -> dict:
     processed, failed = inbox / "processed", inbox / "failed"
     processed.mkdir(parents=True, exist_ok=True)
     failed.mkdir(parents=True, exist_ok=True)

@@ -47,12 +47,14 @@ class FSASummaryImporter(ExtractImporter):
 
         code = frame["oht_code"].str.upper()
         oht_ids = dict(OHT.objects.values_list("code", "pk"))
-        ctx.reject(~code.str.fullmatch(r"OHT\d{3}"), "oht_code", "must be OHT and 3 digits")
+        ctx.reject(~code.str.fullmatch(r"OHT[0-9]{3}"), "oht_code", "must be OHT and 3 digits")
         ctx.reject(~code.isin(oht_ids), "oht_code", "unknown OHT code (not in the OHT registry)")
         out["oht_id"] = code.map(oht_ids)
 
-        fsa, ok = v.normalise_fsa(frame["fsa"])
-        ctx.reject(~ok, "fsa", "not an Ontario FSA (letter digit letter, first K, L, M, N or P)")
+        fsa, fsa_ok = v.normalise_fsa(frame["fsa"])
+        ctx.reject(
+            ~fsa_ok, "fsa", "not an Ontario FSA (letter digit letter, first K, L, M, N or P)"
+        )
         out["fsa"] = fsa
 
         for column in COUNT_COLUMNS:
@@ -84,6 +86,19 @@ class FSASummaryImporter(ExtractImporter):
             + ", not active_patients "
             + active.astype(str),
         )
+
+        # A stored FSA whose row is in the file but rejected keeps its figures: only FSAs
+        # absent from the file are removed (see load).
+        key_ok = out["extract_date"].notna() & out["oht_id"].notna() & fsa_ok
+        ctx.keys_in_file = {
+            (day.date(), int(oht_id), fsa_code)
+            for day, oht_id, fsa_code in zip(
+                out.loc[key_ok, "extract_date"],
+                out.loc[key_ok, "oht_id"],
+                out.loc[key_ok, "fsa"],
+                strict=True,
+            )
+        }
 
         # Checked last, among the rows that passed: the row kept is the first valid one.
         key_columns = ["extract_date", "oht_id", "fsa"]
@@ -150,7 +165,9 @@ class FSASummaryImporter(ExtractImporter):
             else:
                 unchanged += 1
 
-        removed = [row.pk for key, row in stored.items() if key not in seen]
+        removed = [
+            row.pk for key, row in stored.items() if key not in seen and key not in ctx.keys_in_file
+        ]
         for start in range(0, len(removed), BATCH):
             FSASummary.objects.filter(pk__in=removed[start : start + BATCH]).delete()
         FSASummary.objects.bulk_update(changed, [*COUNT_COLUMNS, "import_run"], batch_size=BATCH)

@@ -110,8 +110,10 @@ class ExtractImporter:
     label: ClassVar[str]
     required_columns: ClassVar[tuple[str, ...]]
     optional_columns: ClassVar[tuple[str, ...]] = ()
+    # Kinds that change the OHTs themselves are never uploaded by one OHT's staff.
+    site_admin_only: ClassVar[bool] = False
     # The extract date in a file name such as hcc_waitlist_OHT101_20250930.csv.
-    file_date_pattern: ClassVar[re.Pattern] = re.compile(r"_(\d{8})\.csv$", re.IGNORECASE)
+    file_date_pattern: ClassVar[re.Pattern] = re.compile(r"_([0-9]{8})\.csv$", re.IGNORECASE)
 
     @property
     def columns(self) -> tuple[str, ...]:

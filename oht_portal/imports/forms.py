@@ -18,7 +18,7 @@ class ExtractUploadForm(forms.Form):
         help_text=_("Leave blank to take it from the file name (…_YYYYMMDD.csv), else today."),
     )
     force = forms.BooleanField(
-        label=_("Import even if older than the newest extract already imported"),
+        label=_("Import even if it is older than the newest extract, or was already imported"),
         required=False,
     )
 

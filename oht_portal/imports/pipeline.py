@@ -14,13 +14,14 @@ import logging
 import re
 import shutil
 import traceback
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from oht_portal.audit import audit_record
@@ -32,7 +33,9 @@ from oht_portal.imports.base import (
     ProgressCallback,
     importers,
 )
+from oht_portal.imports.selectors import UPLOAD_ROLES
 from oht_portal.models import ImportIssue, ImportRun
+from oht_portal.scoping import ohts_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -112,13 +115,21 @@ def import_file(
 
 def import_run_execute(*, run_id: int, progress: ProgressCallback | None = None) -> ImportRun:
     """Run a queued import. Whatever happens, the run ends with a recorded status; a
-    failure part-way leaves the database exactly as before the import started."""
+    failure part-way leaves the database exactly as before the import started.
+
+    The run is claimed with one conditional UPDATE, so a redelivered task never runs it
+    twice. A run left "running" by a killed worker (its transaction rolled back) is
+    taken over once it is older than EXTRACT_RUN_TIMEOUT_SECONDS."""
+    started = timezone.now()
+    interrupted = started - timedelta(seconds=settings.EXTRACT_RUN_TIMEOUT_SECONDS)
+    claimed = ImportRun.objects.filter(
+        Q(status=ImportRun.Status.QUEUED)
+        | Q(status=ImportRun.Status.RUNNING, started_at__lt=interrupted),
+        pk=run_id,
+    ).update(status=ImportRun.Status.RUNNING, started_at=started)
     run = ImportRun.objects.get(pk=run_id)
-    if run.status != ImportRun.Status.QUEUED:
+    if not claimed:
         return run
-    run.status = ImportRun.Status.RUNNING
-    run.started_at = timezone.now()
-    run.save(update_fields=["status", "started_at"])
     try:
         _execute(run, progress)
     except ExtractRefused as refusal:
@@ -142,6 +153,10 @@ def import_run_execute(*, run_id: int, progress: ProgressCallback | None = None)
 
 
 def _finish(run: ImportRun, status: str, *, error: str = "") -> None:
+    if status == ImportRun.Status.FAILED:
+        # Nothing of a failed run stays in the database, so none of its counts do either.
+        run.rows_read = run.rows_created = run.rows_updated = 0
+        run.rows_unchanged = run.rows_rejected = run.warnings_count = 0
     run.status = status
     run.error = error
     run.finished_at = timezone.now()
@@ -149,21 +164,6 @@ def _finish(run: ImportRun, status: str, *, error: str = "") -> None:
 
 
 def _execute(run: ImportRun, progress: ProgressCallback | None) -> None:
-    earlier = (
-        ImportRun.objects.filter(sha256=run.sha256, status=ImportRun.Status.SUCCEEDED)
-        .exclude(pk=run.pk)
-        .order_by("finished_at")
-        .first()
-    )
-    if earlier is not None and not run.forced:
-        run.kind = run.kind or earlier.kind
-        _finish(
-            run,
-            ImportRun.Status.DUPLICATE,
-            error=f"This file was already imported (run {earlier.pk}, "
-            f"{timezone.localtime(earlier.finished_at):%Y-%m-%d %H:%M}); nothing was changed.",
-        )
-        return
     raw = Path(run.raw_file).read_bytes()
     if run.size_bytes > settings.EXTRACT_MAX_BYTES:
         raise ExtractRefused(
@@ -180,6 +180,26 @@ def _execute(run: ImportRun, progress: ProgressCallback | None) -> None:
     run.extract_date = run.extract_date or timezone.localdate()
     if run.extract_date > timezone.localdate():
         raise ExtractRefused(f"The extract date {run.extract_date} is in the future.")
+    # The same bytes, as the same kind, for the same extract date: the same file again.
+    earlier = (
+        ImportRun.objects.filter(
+            sha256=run.sha256,
+            kind=run.kind,
+            extract_date=run.extract_date,
+            status=ImportRun.Status.SUCCEEDED,
+        )
+        .exclude(pk=run.pk)
+        .order_by("finished_at")
+        .first()
+    )
+    if earlier is not None and not run.forced:
+        _finish(
+            run,
+            ImportRun.Status.DUPLICATE,
+            error=f"This file was already imported (run {earlier.pk}, "
+            f"{timezone.localtime(earlier.finished_at):%Y-%m-%d %H:%M}); nothing was changed.",
+        )
+        return
 
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else None
     total_rows = len(rows) + len(bad_shape)
@@ -218,6 +238,7 @@ def _execute(run: ImportRun, progress: ProgressCallback | None) -> None:
             frame[column] = frame[column].fillna("").astype(str).str.strip()
         ctx.report("validating", 0, total_rows)
         clean = importer.validate(frame, ctx)
+        clean = _keep_to_uploaders_ohts(run, importer, frame, clean, ctx)
     else:
         clean = pd.DataFrame()
     rejected = int(ctx.rejected.sum()) + len(bad_shape)
@@ -260,6 +281,29 @@ def _execute(run: ImportRun, progress: ProgressCallback | None) -> None:
         )
         _finish(run, status, error=run.error)
     ctx.report("done", total_rows, total_rows)
+
+
+def _allowed_oht_ids(run: ImportRun) -> set[int] | None:
+    """OHTs an upload may change: the uploader's own, unless a site admin uploads. Files
+    from the command line and the inbox come from the operators and may cover any OHT."""
+    user = run.started_by
+    if run.trigger != ImportRun.Trigger.UPLOAD or user is None or user.is_superuser:
+        return None
+    return set(ohts_for_user(user, roles=UPLOAD_ROLES).values_list("pk", flat=True))
+
+
+def _keep_to_uploaders_ohts(run, importer, frame, clean, ctx) -> pd.DataFrame:
+    allowed = _allowed_oht_ids(run)
+    if allowed is None or clean.empty:
+        return clean
+    if importer.site_admin_only:
+        raise ExtractRefused(f"Only a site admin may import the {importer.label} file.")
+    outside = ~clean["oht_id"].isin(allowed)
+    if outside.any():
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[frame.index.get_indexer(clean.index[outside])] = True
+        ctx.reject(mask, "oht_code", "not one of your OHTs; only a site admin imports those rows")
+    return clean[~outside]
 
 
 def decode_extract(raw: bytes) -> str:
@@ -347,9 +391,7 @@ def detect_kind(header: list[str], *, forced: str = "") -> ExtractImporter:
     else:
         candidates = [imp for imp in known.values() if set(imp.required_columns) <= columns]
         if not candidates:
-            closest = max(
-                known.values(), key=lambda imp: len(set(imp.required_columns) & columns)
-            )
+            closest = max(known.values(), key=lambda imp: len(set(imp.required_columns) & columns))
             candidates = [closest]
     importer = max(candidates, key=lambda imp: len(imp.required_columns))
     missing = [c for c in importer.required_columns if c not in columns]

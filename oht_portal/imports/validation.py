@@ -25,8 +25,8 @@ ISO_639_1 = frozenset(
     ve vi vo wa wo xh yi yo za zh zu""".split()
 )
 
-_POSTAL_RE = r"^[KLMNP]\d[ABCEGHJ-NPRSTV-Z]\d[ABCEGHJ-NPRSTV-Z]\d$"
-FSA_PATTERN = r"^[KLMNP]\d[ABCEGHJ-NPRSTV-Z]$"
+_POSTAL_RE = r"^[KLMNP][0-9][ABCEGHJ-NPRSTV-Z][0-9][ABCEGHJ-NPRSTV-Z][0-9]$"
+FSA_PATTERN = r"^[KLMNP][0-9][ABCEGHJ-NPRSTV-Z]$"
 # Deliberately plain: one @, no spaces, a dot in the domain. Delivery is the real test.
 _EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 
@@ -43,7 +43,7 @@ def is_blank(series: pd.Series) -> pd.Series:
 def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """YYYY-MM-DD only. Returns (datetime64 series with NaT for blank/invalid, valid mask
     that is True for valid non-blank cells)."""
-    shaped = series.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+    shaped = series.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
     parsed = pd.to_datetime(series.where(shaped), format="%Y-%m-%d", errors="coerce")
     return parsed, parsed.notna()
 
@@ -73,10 +73,8 @@ def normalise_fsa(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def normalise_phone(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """10 digits once +1, spaces, dots, dashes and brackets are removed."""
-    stripped = series.str.replace(r"^\+1", "", regex=True).str.replace(
-        r"[\s.\-()]", "", regex=True
-    )
-    return stripped, stripped.str.fullmatch(r"\d{10}")
+    stripped = series.str.replace(r"^\+1", "", regex=True).str.replace(r"[\s.\-()]", "", regex=True)
+    return stripped, stripped.str.fullmatch(r"[0-9]{10}")
 
 
 def is_email(series: pd.Series) -> pd.Series:

@@ -8,6 +8,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 
 from attachment.models import Patient, PatientExtractEvent, WaitlistSnapshot
 from oht_portal.choices import Role
@@ -597,28 +598,31 @@ def test_it_stores_formula_markup_and_sql_text_exactly_as_given(tmp_path, oht_a)
     assert Patient.objects.count() == len(texts)
 
 
-def test_every_patient_touched_by_an_import_has_an_import_audit_row(tmp_path, oht_a, alice):
+def test_every_patient_touched_by_an_import_has_an_append_only_record(tmp_path, oht_a, alice):
     first = run_import(tmp_path, [row(1), row(2), row(3)], name=SEPT, user=alice)
     ids = {n: patient(n).pk for n in (1, 2, 3)}
-    audited = AuditEvent.objects.filter(action="import", object_type="attachment.patient")
-    assert sorted(audited.values_list("patient_id", flat=True)) == sorted(ids.values())
-    event = audited.get(patient_id=ids[1])
-    assert (event.actor_id, event.actor_email, event.oht_code) == (
-        alice.pk,
-        "alice@example.org",
-        "OHT101",
+    joined = PatientExtractEvent.objects.filter(import_run=first)
+    assert sorted(joined.values_list("patient_id", "change")) == sorted(
+        (pk, "joined") for pk in ids.values()
     )
-    assert event.object_id == str(ids[1])
-    assert event.detail == {"import_run": first.pk, "change": "joined"}
+    run_audit = AuditEvent.objects.get(object_type="oht_portal.importrun", object_id=str(first.pk))
+    assert (run_audit.action, run_audit.actor_id) == ("import", alice.pk)
 
     second = run_import(tmp_path, [row(1, phone="613-555-0101"), row(3)], name=DEC)
 
-    touched = AuditEvent.objects.filter(
-        action="import", object_type="attachment.patient", detail__import_run=second.pk
-    )
-    assert sorted(touched.values_list("patient_id", "detail__change")) == sorted(
+    touched = PatientExtractEvent.objects.filter(import_run=second)
+    assert sorted(touched.values_list("patient_id", "change")) == sorted(
         [(ids[1], "updated"), (ids[2], "left")]
     )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_the_database_refuses_to_rewrite_an_import_record(tmp_path, oht_a):
+    run_import(tmp_path, [row(1)])
+    with pytest.raises(DatabaseError, match="append-only"):
+        with transaction.atomic():
+            PatientExtractEvent.objects.update(change="updated")
+    assert PatientExtractEvent.objects.get().change == "joined"
 
 
 def test_it_keeps_health_information_out_of_the_audit_rows(tmp_path, oht_a):
@@ -715,4 +719,4 @@ def test_it_imports_many_patients_of_many_ohts(tmp_path, oht_a, oht_b):
     assert (run.rows_created, run.rows_rejected) == (1200, 0)
     assert Patient.objects.count() == 1200
     assert WaitlistSnapshot.objects.filter(import_run=run).count() == 3
-    assert AuditEvent.objects.filter(patient_id__isnull=False).count() == 1200
+    assert PatientExtractEvent.objects.filter(import_run=run, change="joined").count() == 1200

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from attachment.models import Patient
-from oht_portal.models import ImportRun
+from oht_portal.models import OHT, ImportRun
 from oht_portal.tasks import extract_inbox_scan
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +123,93 @@ def test_the_command_prints_a_summary_and_fails_on_a_refused_file(tmp_path, oht_
     empty.write_bytes(b"")
     with pytest.raises(CommandError, match="empty"):
         call_command("import_extract", str(empty), "--no-progress", stdout=StringIO())
+
+
+OTHER_OHT_ROW = "HCC2000000001,OHT102,2024-03-01,Owen,Smith,1980-02-03,K1N 5T5,N,active"
+
+
+def _upload(client, name: str, content: bytes, callbacks):
+    with callbacks(execute=True):
+        client.post(reverse("import_run_list"), {"file": SimpleUploadedFile(name, content)})
+    return ImportRun.objects.latest("pk")
+
+
+def test_an_upload_changes_only_the_uploaders_ohts(
+    client_for, alice, oht_b, django_capture_on_commit_callbacks
+):
+    run = _upload(
+        client_for(alice),
+        "hcc_waitlist_ALL_20250930.csv",
+        waitlist_csv(GOOD_ROW, OTHER_OHT_ROW),
+        django_capture_on_commit_callbacks,
+    )
+    assert (run.status, run.rows_created, run.rows_rejected) == ("succeeded", 1, 1)
+    issue = run.issues.get()
+    assert (issue.line, issue.column) == (3, "oht_code")
+    assert "not one of your OHTs" in issue.reason
+    assert not Patient.objects.filter(oht=oht_b).exists()
+
+
+def test_a_site_admin_upload_may_cover_every_oht(
+    client_for, root, oht_a, oht_b, django_capture_on_commit_callbacks
+):
+    run = _upload(
+        client_for(root),
+        "hcc_waitlist_ALL_20250930.csv",
+        waitlist_csv(GOOD_ROW, OTHER_OHT_ROW),
+        django_capture_on_commit_callbacks,
+    )
+    assert (run.status, run.rows_created) == ("succeeded", 2)
+
+
+def test_only_a_site_admin_uploads_the_oht_registry(
+    client_for, alice, django_capture_on_commit_callbacks
+):
+    registry = b"oht_code,name_en,region\nOHT101,Renamed by staff,Toronto\n"
+    run = _upload(
+        client_for(alice), "oht_registry.csv", registry, django_capture_on_commit_callbacks
+    )
+    assert run.status == "refused"
+    assert "Only a site admin" in run.error
+    assert not OHT.objects.filter(name_en="Renamed by staff").exists()
+
+
+def test_a_run_interrupted_by_a_killed_worker_is_taken_over(tmp_path, oht_a, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from oht_portal.imports.pipeline import import_run_create, import_run_execute
+
+    path = tmp_path / "hcc_waitlist_OHT101_20250930.csv"
+    path.write_bytes(waitlist_csv(GOOD_ROW))
+    run = import_run_create(path=path, trigger="inbox")
+    ImportRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now())
+    # Still within the timeout: another worker may be on it, so it is left alone.
+    assert import_run_execute(run_id=run.pk).status == "running"
+    assert not Patient.objects.exists()
+
+    long_ago = timezone.now() - timedelta(seconds=settings.EXTRACT_RUN_TIMEOUT_SECONDS + 1)
+    ImportRun.objects.filter(pk=run.pk).update(started_at=long_ago)
+    assert import_run_execute(run_id=run.pk).status == "succeeded"
+    assert Patient.objects.count() == 1
+
+
+def test_a_finished_run_is_never_run_twice(tmp_path, oht_a):
+    from oht_portal.imports.pipeline import import_file, import_run_execute
+
+    path = tmp_path / "hcc_waitlist_OHT101_20250930.csv"
+    path.write_bytes(waitlist_csv(GOOD_ROW))
+    run = import_file(path, trigger="command")
+    again = import_run_execute(run_id=run.pk)
+    assert (again.status, again.finished_at) == ("succeeded", run.finished_at)
+
+
+def test_only_one_inbox_scan_runs_at_a_time(settings, tmp_path, oht_a):
+    from django.core.cache import cache
+
+    from oht_portal.tasks import INBOX_LOCK
+
+    settings.EXTRACT_INBOX_DIR = str(tmp_path)
+    cache.add(INBOX_LOCK, "1")
+    assert extract_inbox_scan()["skipped"] == "another scan is running"

@@ -559,9 +559,24 @@ def test_the_same_file_twice_is_a_duplicate_that_changes_nothing(tmp_path, oht_a
 def test_the_same_file_under_another_name_is_a_duplicate_too(tmp_path, oht_a):
     first_path = write_csv(tmp_path / WAITLIST_FILE, [patient_row(1)])
     run_file(first_path)
-    copy = tmp_path / "copy_of_waitlist.csv"
+    copy = tmp_path / "copy_of_hcc_waitlist_20250930.csv"
     copy.write_bytes(first_path.read_bytes())
     assert run_file(copy).status == ImportRun.Status.DUPLICATE
+
+
+def test_identical_content_for_a_newer_extract_date_is_imported(tmp_path, oht_a):
+    """A,B then A then A,B again: the third file repeats the first file's bytes but is
+    a newer extract, so B must come back on the list."""
+    from attachment.models import Patient
+
+    both = [patient_row(1), patient_row(2)]
+    run_file(write_csv(tmp_path / "hcc_waitlist_ALL_20250930.csv", both))
+    run_file(write_csv(tmp_path / "hcc_waitlist_ALL_20251031.csv", [patient_row(1)]))
+    assert not Patient.objects.get(hcc_id=hcc(2)).on_hcc_list
+
+    again = run_file(write_csv(tmp_path / "hcc_waitlist_ALL_20251130.csv", both))
+    assert again.status == ImportRun.Status.SUCCEEDED
+    assert Patient.objects.get(hcc_id=hcc(2)).on_hcc_list
 
 
 def test_an_import_leaves_an_audit_event_for_its_run(tmp_path, oht_a, alice):

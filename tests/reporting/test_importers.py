@@ -257,3 +257,25 @@ def test_it_refuses_a_file_missing_a_required_column(tmp_path, ohts):
     assert run.status == "refused"
     assert "wait_24m_plus" in run.error
     assert not FSASummary.objects.exists()
+
+
+def test_a_rejected_row_keeps_the_stored_figures_of_its_fsa(tmp_path, ohts):
+    first = tmp_path / "hcc_fsa_summary_ALL_20250930.csv"
+    first.write_text(
+        "extract_date,oht_code,fsa,active_patients,active_complex_vulnerable,"
+        "wait_0_6m,wait_6_12m,wait_12_24m,wait_24m_plus\n"
+        "2025-09-30,OHT101,M4C,10,1,4,3,2,1\n"
+        "2025-09-30,OHT101,M4E,20,2,5,5,5,5\n"
+    )
+    import_file(first, trigger="command")
+    second = tmp_path / "hcc_fsa_summary_ALL_20250930_v2.csv"
+    second.write_text(
+        "extract_date,oht_code,fsa,active_patients,active_complex_vulnerable,"
+        "wait_0_6m,wait_6_12m,wait_12_24m,wait_24m_plus\n"
+        "2025-09-30,OHT101,M4C,11,1,5,3,2,1\n"
+        "2025-09-30,OHT101,M4E,21,2,5,5,5,5\n"
+    )
+    run = import_file(second, trigger="command")
+    assert (run.rows_updated, run.rows_rejected) == (1, 1)
+    assert FSASummary.objects.get(fsa="M4E").active_patients == 20
+    assert run.detail["removed"] == 0
