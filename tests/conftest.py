@@ -22,6 +22,17 @@ def _extract_archive(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _eager_celery():
+    """Tasks run in-process in tests; test_celery_worker sends one through the broker."""
+    from oht_portal.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and TOTP replay guards live in the cache; each test starts clean."""
     cache.clear()
