@@ -1,5 +1,6 @@
 """Pages of the portal shell: home, health, the audit trail and API tokens."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -63,8 +64,8 @@ def _database_status() -> str:
 
 
 def _broker_status() -> str:
-    if celery_app.conf.task_always_eager:
-        return "eager"
+    if not settings.REDIS_URL:
+        return "eager"  # the embedded default: tasks run in-process, there is no broker
     try:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
