@@ -4,7 +4,7 @@ for a person: every read is limited to the OHTs the person may see."""
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from attachment.models import Patient
+from attachment.models import Patient, PatientExtractEvent
 from oht_portal.audit import audit_record
 from oht_portal.choices import AuditAction, AuditOutcome
 from oht_portal.scoping import scope_to_user
@@ -48,3 +48,13 @@ def patient_pk_for_hcc_id(hcc_id: str) -> int | None:
     """Unscoped id lookup for the audit trail, which privacy leads filter by HCC id;
     it returns no health information."""
     return Patient.objects.filter(hcc_id=hcc_id).values_list("pk", flat=True).first()
+
+
+def patient_import_history(*, user, patient_id: int, roles) -> QuerySet[PatientExtractEvent]:
+    """The imports that touched a patient, for privacy leads of the patient's OHT."""
+    patients = scope_to_user(Patient.objects.filter(pk=patient_id), user, roles=roles)
+    return (
+        PatientExtractEvent.objects.filter(patient__in=patients)
+        .select_related("import_run")
+        .order_by("-recorded_at", "-id")
+    )

@@ -93,9 +93,10 @@ def audit_log(request):
         raise PermissionDenied
     form = AuditQueryForm(request.GET or None)
     page = None
+    import_history = None
     if form.is_valid():
         # The audit trail holds ids only; the patient app turns an HCC id into one.
-        from attachment.selectors import patient_pk_for_hcc_id
+        from attachment.selectors import patient_import_history, patient_pk_for_hcc_id
 
         data = form.cleaned_data
         patient_id = actor_id = None
@@ -117,6 +118,10 @@ def audit_log(request):
             until=data["until"],
         )
         page = Paginator(events, 100).get_page(request.GET.get("page"))
+        if patient_id:
+            import_history = patient_import_history(
+                user=request.user, patient_id=patient_id, roles=AUDIT_ROLES
+            )[:100]
         audit_record(
             actor=request.user,
             action=AuditAction.AUDIT_QUERY,
@@ -128,7 +133,11 @@ def audit_log(request):
                 "until": str(data["until"] or ""),
             },
         )
-    return render(request, "oht_portal/audit_log.html", {"form": form, "page": page})
+    return render(
+        request,
+        "oht_portal/audit_log.html",
+        {"form": form, "page": page, "import_history": import_history},
+    )
 
 
 @login_required

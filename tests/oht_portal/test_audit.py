@@ -88,3 +88,29 @@ def test_a_privacy_lead_sees_only_their_ohts_events(client_for, bob, paula, pati
 
 def test_staff_cannot_read_the_audit_trail(client_for, alice):
     assert client_for(alice).get(reverse("audit_log")).status_code == 403
+
+
+def test_a_privacy_lead_sees_the_imports_that_touched_a_patient(client_for, paula, tmp_path, oht_a):
+    from oht_portal.imports.pipeline import import_file
+
+    path = tmp_path / "hcc_waitlist_OHT101_20250930.csv"
+    path.write_text(
+        "hcc_id,oht_code,registration_date,given_name,family_name,date_of_birth,"
+        "postal_code,complex_vulnerable,status\n"
+        "HCC1000000077,OHT101,2024-03-01,Chloé,Tremblay,1980-02-03,M4C 1A1,N,active\n"
+    )
+    run = import_file(path, trigger="command")
+    response = client_for(paula).get(reverse("audit_log"), {"hcc_id": "HCC1000000077"})
+    history = list(response.context["import_history"])
+    assert [(event.import_run_id, event.change) for event in history] == [(run.pk, "joined")]
+
+
+def test_another_ohts_privacy_lead_sees_no_import_history(client_for, oht_b, patient_a):
+    from oht_portal.choices import Role
+    from oht_portal.models import Membership
+    from tests.conftest import make_user
+
+    other = make_user("other-privacy@example.org")
+    Membership.objects.create(user=other, oht=oht_b, role=Role.PRIVACY_LEAD)
+    response = client_for(other).get(reverse("audit_log"), {"hcc_id": patient_a.hcc_id})
+    assert list(response.context["import_history"]) == []
