@@ -14,15 +14,19 @@ import logging
 import re
 import shutil
 import traceback
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from pyarrow import csv as pa_csv
 
 from oht_portal.audit import audit_record
 from oht_portal.choices import AuditAction
@@ -173,7 +177,8 @@ def _execute(run: ImportRun, progress: ProgressCallback | None) -> None:
     if progress:
         progress("reading", 0, 1)
     text = decode_extract(raw)
-    header, rows, lines, bad_shape = parse_csv(text)
+    parsed = parse_csv(text)
+    header, bad_shape = parsed.header, parsed.bad_shape
     importer = detect_kind(header, forced=run.kind)
     run.kind = importer.kind
     run.extract_date = run.extract_date or _date_from_file_name(importer, run.file_name)
@@ -201,8 +206,8 @@ def _execute(run: ImportRun, progress: ProgressCallback | None) -> None:
         )
         return
 
-    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else None
-    total_rows = len(rows) + len(bad_shape)
+    frame = parsed.frame if len(parsed.frame) else None
+    total_rows = len(parsed.frame) + len(bad_shape)
     if total_rows == 0:
         raise ExtractRefused("The file has a header but no data rows.")
 
@@ -211,7 +216,7 @@ def _execute(run: ImportRun, progress: ProgressCallback | None) -> None:
         extract_date=run.extract_date,
         today=timezone.localdate(),
         force=run.forced,
-        lines=np.asarray(lines, dtype=np.int64),
+        lines=parsed.lines,
         user=run.started_by,
         progress=progress,
     )
@@ -235,7 +240,7 @@ def _execute(run: ImportRun, progress: ProgressCallback | None) -> None:
             if column not in frame.columns:
                 frame[column] = ""
         for column in frame.columns:
-            frame[column] = frame[column].fillna("").astype(str).str.strip()
+            frame[column] = frame[column].fillna("").astype("str").str.strip()
         ctx.report("validating", 0, total_rows)
         clean = importer.validate(frame, ctx)
         clean = _keep_to_uploaders_ohts(run, importer, frame, clean, ctx)
@@ -337,9 +342,25 @@ def decode_extract(raw: bytes) -> str:
         ) from None
 
 
-def parse_csv(text: str) -> tuple[list[str], list[list[str]], list[int], list[tuple[int, int]]]:
-    """RFC 4180 parse. Returns the normalised header, the well-shaped rows, the line each
-    row starts on, and (line, field count) of rows whose shape is wrong."""
+@dataclass
+class ParsedCSV:
+    """The rows of a file: normalised header, well-shaped rows as a frame of text
+    columns, the line each row starts on, and (line, field count) of misshapen rows."""
+
+    header: list[str]
+    frame: pd.DataFrame
+    lines: np.ndarray
+    bad_shape: list[tuple[int, int]]
+
+
+def parse_csv(text: str) -> ParsedCSV:
+    """RFC 4180 parse. Files without blank or misshapen lines take pyarrow's C++ reader;
+    anything unusual takes Python's csv module, which reports each bad line."""
+    header = _parse_header(text)
+    return _parse_with_arrow(text, header) or _parse_with_csv_module(text, header)
+
+
+def _parse_header(text: str) -> list[str]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
@@ -355,6 +376,42 @@ def parse_csv(text: str) -> tuple[list[str], list[list[str]], list[int], list[tu
         if name in seen:
             raise ExtractRefused(f"The column '{name}' appears twice in the header.")
         seen.add(name)
+    return header
+
+
+BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+
+
+def _parse_with_arrow(text: str, header: list[str]) -> ParsedCSV | None:
+    if "\r" in text.replace("\r\n", "") or BLANK_LINE.search(text):
+        return None  # bare CR line ends or blank lines: let the csv module count lines
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None  # e.g. a row with the wrong number of fields
+    # A row spans one line plus one for each line break inside its quoted values.
+    spans = np.ones(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        spans += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+    lines = 2 + np.cumsum(spans) - spans
+    frame = table.to_pandas()
+    frame.columns = header
+    return ParsedCSV(header, frame, lines, [])
+
+
+def _parse_with_csv_module(text: str, header: list[str]) -> ParsedCSV:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    next(reader)
     rows: list[list[str]] = []
     lines: list[int] = []
     bad_shape: list[tuple[int, int]] = []
@@ -375,7 +432,8 @@ def parse_csv(text: str) -> tuple[list[str], list[list[str]], list[int], list[tu
         raise ExtractRefused(
             f"The file is not valid CSV near line {reader.line_num}: {error}."
         ) from None
-    return header, rows, lines, bad_shape
+    frame = pd.DataFrame(rows, columns=header, dtype="str")
+    return ParsedCSV(header, frame, np.asarray(lines, dtype=np.int64), bad_shape)
 
 
 def detect_kind(header: list[str], *, forced: str = "") -> ExtractImporter:

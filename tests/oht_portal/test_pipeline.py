@@ -751,3 +751,42 @@ def test_the_same_registry_twice_is_a_duplicate(tmp_path, db):
     again = run_file(path)
     assert again.status == ImportRun.Status.DUPLICATE
     assert database_state() == before
+
+
+TRICKY = (
+    "hcc_id,given_name,family_name\r\n"
+    'HCC1,"Chloé, Marie","O\'Brien"\r\n'
+    'HCC2,"Line one\r\nline two\nline three",Tremblay\r\n'
+    'HCC3,  spaced  ,"=HYPERLINK(""x"")"\r\n'
+)
+
+
+def test_the_fast_and_the_careful_parser_agree():
+    """pyarrow reads ordinary files; the csv module reads the unusual ones. Both must
+    give the same rows and line numbers."""
+    from oht_portal.imports.pipeline import (
+        _parse_header,
+        _parse_with_arrow,
+        _parse_with_csv_module,
+    )
+
+    header = _parse_header(TRICKY)
+    fast = _parse_with_arrow(TRICKY, header)
+    careful = _parse_with_csv_module(TRICKY, header)
+    assert fast is not None
+    assert fast.frame.to_dict("records") == careful.frame.to_dict("records")
+    assert fast.lines.tolist() == careful.lines.tolist() == [2, 3, 6]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b\n1,2\n\n3,4\n",  # a blank line
+        "a,b\n1,2\n3\n",  # a short row
+        "a,b\r1,2\r",  # old Mac line ends
+    ],
+)
+def test_unusual_files_take_the_careful_parser(text):
+    from oht_portal.imports.pipeline import _parse_header, _parse_with_arrow
+
+    assert _parse_with_arrow(text, _parse_header(text)) is None
