@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from attachment.models import Patient
+from attachment.models import (
+    LocalContact,
+    OutreachAttempt,
+    OutreachCampaign,
+    Patient,
+    PatientExtractEvent,
+    Verification,
+    WaitlistSnapshot,
+)
 from oht_portal.admin_mixins import (
     AuditedPatientAdminMixin,
     OHTScopedAdminMixin,
@@ -23,8 +31,79 @@ class PatientAdmin(
         "status",
         "complex_vulnerable",
         "on_hcc_list",
+        "verification_state",
+        "next_step",
     ]
-    list_filter = ["oht", "status", "complex_vulnerable", "on_hcc_list", "preferred_language"]
+    list_filter = [
+        "oht",
+        "status",
+        "complex_vulnerable",
+        "on_hcc_list",
+        "verification_state",
+        "outreach_state",
+        "next_step",
+        "preferred_language",
+    ]
     search_fields = ["=hcc_id", "=health_card_number", "=fsa"]
     list_select_related = ["oht"]
     show_full_result_count = False
+
+
+class PatientScopedAdmin(OHTScopedAdminMixin, admin.ModelAdmin):
+    """The OHT's own records about a patient, scoped through the patient's OHT."""
+
+    scope_oht_field = "patient__oht"
+    list_select_related = ["patient", "patient__oht"]
+    raw_id_fields = ["patient"]
+
+
+@admin.register(LocalContact)
+class LocalContactAdmin(PatientScopedAdmin):
+    list_display = [
+        "patient",
+        "preferred_contact",
+        "preferred_language",
+        "updated_by",
+        "updated_at",
+    ]
+    search_fields = ["=patient__hcc_id"]
+    list_filter = ["preferred_contact"]
+
+
+@admin.register(OutreachAttempt)
+class OutreachAttemptAdmin(ReadOnlyAdminMixin, PatientScopedAdmin):
+    """Attempts are recorded through the portal and the API (with their audit rows)."""
+
+    list_display = ["patient", "channel", "status", "attempted_at", "source", "campaign"]
+    list_filter = ["channel", "status", "source"]
+    search_fields = ["=patient__hcc_id"]
+    date_hierarchy = "attempted_at"
+
+
+@admin.register(Verification)
+class VerificationAdmin(ReadOnlyAdminMixin, PatientScopedAdmin):
+    list_display = ["patient", "result", "needs_language", "recorded_at", "recorded_by", "source"]
+    list_filter = ["result", "source"]
+    search_fields = ["=patient__hcc_id"]
+    date_hierarchy = "recorded_at"
+
+
+@admin.register(OutreachCampaign)
+class OutreachCampaignAdmin(OHTScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "oht", "patient_count", "created_by", "created_at", "launched_at"]
+    list_filter = ["oht"]
+    search_fields = ["name"]
+
+
+@admin.register(PatientExtractEvent)
+class PatientExtractEventAdmin(ReadOnlyAdminMixin, PatientScopedAdmin):
+    list_display = ["patient", "change", "extract_date", "import_run", "recorded_at"]
+    list_filter = ["change", "extract_date"]
+    search_fields = ["=patient__hcc_id"]
+
+
+@admin.register(WaitlistSnapshot)
+class WaitlistSnapshotAdmin(OHTScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["oht", "extract_date", "rows", "left_list", "import_run"]
+    list_filter = ["oht", "extract_date"]
+    list_select_related = ["oht", "import_run"]

@@ -15,3 +15,73 @@ class PreferredContact(models.TextChoices):
     EMAIL = "email", _("E-mail")
     TEXT = "text", _("Text message")
     MAIL = "mail", _("Mail")
+
+
+class OutreachState(models.TextChoices):
+    """Where step 1 (outreach) stands for a patient."""
+
+    NOT_STARTED = "not_started", _("Not contacted yet")
+    CONTACTED = "contacted", _("Contacted, no reply yet")
+    REPLIED = "replied", _("Replied")
+    REACHED = "reached", _("Reached by phone")
+    UNREACHABLE = "unreachable", _("Unreachable")
+
+
+class VerificationResult(models.TextChoices):
+    """The outcome of verifying that a patient still needs a clinician."""
+
+    STILL_NEEDS_CARE = "still_needs_care", _("Still needs a clinician")
+    FOUND_CLINICIAN = "found_clinician", _("Found a clinician on their own")
+    MOVED = "moved", _("Moved out of the OHT")
+    DECLINED = "declined", _("Declined")
+    DECEASED = "deceased", _("Deceased")
+    UNREACHABLE = "unreachable", _("Unreachable after repeated attempts")
+
+
+class VerificationState(models.TextChoices):
+    UNVERIFIED = "unverified", _("Not verified yet")
+    STILL_NEEDS_CARE = VerificationResult.STILL_NEEDS_CARE.value, _("Still needs a clinician")
+    FOUND_CLINICIAN = VerificationResult.FOUND_CLINICIAN.value, _("Found a clinician")
+    MOVED = VerificationResult.MOVED.value, _("Moved out of the OHT")
+    DECLINED = VerificationResult.DECLINED.value, _("Declined")
+    DECEASED = VerificationResult.DECEASED.value, _("Deceased")
+    UNREACHABLE = VerificationResult.UNREACHABLE.value, _("Unreachable")
+
+
+class NextStep(models.TextChoices):
+    """What the OHT does next for a patient; follows from outreach and verification."""
+
+    OUTREACH = "outreach", _("Send the outreach letter and messages")
+    FOLLOW_UP = "follow_up", _("Wait for a reply, then follow up")
+    CALL = "call", _("Call the patient")
+    VERIFY = "verify", _("Record the verification result")
+    MATCH = "match", _("Ready to match with a clinician")
+    CLOSE = "close", _("Close: no longer needs matching")
+
+
+class Channel(models.TextChoices):
+    LETTER = "letter", _("Letter")
+    EMAIL = "email", _("E-mail")
+    TEXT = "text", _("Text message")
+    PHONE = "phone", _("Phone call")
+
+
+class AttemptStatus(models.TextChoices):
+    """The status of one outreach attempt. Messages are queued then sent or failed;
+    calls end with what happened; a reply can come back on any channel."""
+
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped: no contact details for this channel")
+    REPLIED = "replied", _("Patient replied")
+    REACHED = "reached", _("Reached")
+    VOICEMAIL = "voicemail", _("Left a voicemail")
+    NO_ANSWER = "no_answer", _("No answer")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+
+class Source(models.TextChoices):
+    PORTAL = "portal", _("Portal page")
+    API = "api", _("API")
+    CAMPAIGN = "campaign", _("Outreach campaign")

@@ -4,9 +4,20 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from attachment.choices import HCCStatus, PreferredContact
+from attachment.choices import (
+    AttemptStatus,
+    Channel,
+    HCCStatus,
+    NextStep,
+    OutreachState,
+    PreferredContact,
+    Source,
+    VerificationResult,
+    VerificationState,
+)
 from oht_portal.models import OHT
 
 
@@ -55,6 +66,35 @@ class Patient(models.Model):
     # Reconciliation: a patient missing from a newer full extract is kept, marked off.
     on_hcc_list = models.BooleanField(_("on the HCC list"), default=True, db_index=True)
     left_hcc_list_on = models.DateField(_("left the HCC list on"), null=True, blank=True)
+    # The OHT's own work, kept up to date by attachment.services in the same transaction
+    # as the attempt or result that changes it. Database defaults, so that an extract's
+    # bulk INSERT (which names only the province's columns) gives new patients a start.
+    outreach_state = models.CharField(
+        _("outreach"),
+        max_length=12,
+        choices=OutreachState.choices,
+        default=OutreachState.NOT_STARTED,
+        db_default=OutreachState.NOT_STARTED,
+        db_index=True,
+    )
+    verification_state = models.CharField(
+        _("verification"),
+        max_length=20,
+        choices=VerificationState.choices,
+        default=VerificationState.UNVERIFIED,
+        db_default=VerificationState.UNVERIFIED,
+        db_index=True,
+    )
+    next_step = models.CharField(
+        _("next step"),
+        max_length=10,
+        choices=NextStep.choices,
+        default=NextStep.OUTREACH,
+        db_default=NextStep.OUTREACH,
+        db_index=True,
+    )
+    last_contacted_at = models.DateTimeField(_("last contact attempt"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -147,3 +187,150 @@ class PatientExtractEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_change_display()} ({self.extract_date})"
+
+
+class LocalContact(models.Model):
+    """Contact details the OHT corrected locally (a patient gave a new number on the
+    phone). They win over the HCC values for outreach, and no extract touches them."""
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.CASCADE, related_name="local_contact", verbose_name=_("patient")
+    )
+    phone = models.CharField(_("phone"), max_length=10, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
+    mailing_address = models.TextField(_("mailing address"), blank=True)
+    preferred_contact = models.CharField(
+        _("preferred contact"), max_length=5, choices=PreferredContact.choices, blank=True
+    )
+    preferred_language = models.CharField(_("preferred language"), max_length=2, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("local contact correction")
+        verbose_name_plural = _("local contact corrections")
+
+    def __str__(self) -> str:
+        return f"{self.patient} (local contact)"
+
+
+class OutreachCampaign(models.Model):
+    """Step 1 run on a filtered set of patients: a letter, an e-mail and a text each,
+    as their contact details and preferences allow. One attempt per patient and channel
+    per campaign, so running it again never sends twice."""
+
+    oht = models.ForeignKey(
+        OHT, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("OHT")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    channels = models.JSONField(_("channels"), default=list)
+    filter_query = models.TextField(_("filters used to choose the patients"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    launched_at = models.DateTimeField(_("launched"), null=True, blank=True)
+    patient_count = models.PositiveIntegerField(_("patients"), default=0)
+
+    class Meta:
+        verbose_name = _("outreach campaign")
+        verbose_name_plural = _("outreach campaigns")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OutreachAttempt(models.Model):
+    """One letter, e-mail, text or call to a patient, with what came of it."""
+
+    patient = models.ForeignKey(
+        Patient,
+        on_delete=models.CASCADE,
+        related_name="outreach_attempts",
+        verbose_name=_("patient"),
+    )
+    campaign = models.ForeignKey(
+        OutreachCampaign,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attempts",
+        verbose_name=_("campaign"),
+    )
+    channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=12, choices=AttemptStatus.choices)
+    note = models.TextField(_("note"), blank=True)
+    attempted_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+
+    class Meta:
+        verbose_name = _("outreach attempt")
+        verbose_name_plural = _("outreach attempts")
+        ordering = ["-attempted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "patient", "channel"],
+                condition=models.Q(campaign__isnull=False),
+                name="one_attempt_per_campaign_patient_channel",
+            )
+        ]
+        indexes = [models.Index(fields=["patient", "attempted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} · {self.get_status_display()}"
+
+
+class Verification(models.Model):
+    """A verification result: does the patient still need a family doctor or NP, and
+    with what updated needs. The latest one sets the patient's state and next step."""
+
+    patient = models.ForeignKey(
+        Patient,
+        on_delete=models.CASCADE,
+        related_name="verifications",
+        verbose_name=_("patient"),
+    )
+    result = models.CharField(_("result"), max_length=20, choices=VerificationResult.choices)
+    needs_language = models.CharField(_("language of care needed"), max_length=2, blank=True)
+    needs_paediatric = models.BooleanField(_("needs paediatric care"), null=True, blank=True)
+    needs_mobility = models.BooleanField(_("has mobility needs"), null=True, blank=True)
+    complex_needs_note = models.TextField(_("complex needs"), blank=True)
+    recorded_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+
+    class Meta:
+        verbose_name = _("verification result")
+        verbose_name_plural = _("verification results")
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.get_result_display()

@@ -1,10 +1,5 @@
-from django.urls import path
-
-from attachment import views
+from attachment.views import outreach, patient, waitlist
 
 app_name = "attachment"
 
-urlpatterns = [
-    path("", views.patient_index, name="patient_list"),
-    path("<int:pk>/", views.patient_detail, name="patient_detail"),
-]
+urlpatterns = waitlist.urlpatterns + patient.urlpatterns + outreach.urlpatterns

@@ -303,6 +303,18 @@ SPECTACULAR_SETTINGS = {
 # --- Domain settings -------------------------------------------------------------------
 # Patients registered on or before this date are the cohort OHTs must clear first.
 HCC_COHORT_DATE = date.fromisoformat(os.environ.get("DJANGO_HCC_COHORT_DATE", "2025-01-01"))
+# The priority score's weights. Change the version whenever a weight changes, so scores
+# shown and kept can be traced to the rule that made them.
+ATTACHMENT_PRIORITY = {
+    "version": "2025.1",
+    "cohort": 1000,
+    "complex_vulnerable": 100,
+    "per_month_waited": 1,
+}
+# Outreach: days to wait for a reply before a call is due, and failed calls after
+# which a patient counts as unreachable.
+OUTREACH_REPLY_DAYS = int(os.environ.get("DJANGO_OUTREACH_REPLY_DAYS", "14"))
+OUTREACH_MAX_CALL_ATTEMPTS = int(os.environ.get("DJANGO_OUTREACH_MAX_CALL_ATTEMPTS", "3"))
 
 # --- Logging: never PHI; request bodies and query strings are not logged -------------
 LOGGING = {

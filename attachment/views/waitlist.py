@@ -1,12 +1,13 @@
-"""Pages of the waitlist workspace."""
+"""The waitlist page: every patient the person may see, filtered and sorted."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import path
 from django.views.decorators.http import require_GET
 
-from attachment.selectors import patient_get, patient_list
-from oht_portal.audit import audit_record, audit_record_patients
+from attachment.selectors import patient_list
+from oht_portal.audit import audit_record_patients
 from oht_portal.choices import AuditAction
 
 PAGE_SIZE = 50
@@ -29,9 +30,4 @@ def patient_index(request):
     return render(request, "attachment/patient_list.html", {"page": page, "search": search})
 
 
-@login_required
-@require_GET
-def patient_detail(request, pk: int):
-    patient = patient_get(user=request.user, pk=pk, request=request)
-    audit_record(actor=request.user, action=AuditAction.VIEW, request=request, patient=patient)
-    return render(request, "attachment/patient_detail.html", {"patient": patient})
+urlpatterns = [path("", patient_index, name="patient_list")]

@@ -1,0 +1,1 @@
+"""Pages of the waitlist workspace, one module per area; each exports `urlpatterns`."""
