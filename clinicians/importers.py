@@ -248,29 +248,8 @@ class ClinicianContactsImporter(ExtractImporter):
         returned = ~is_new & merged["on_latest_report"].isin([False]).to_numpy()
         to_update = ~is_new & (differs | returned)
 
-        records = merged[["id", *CLINICIAN_KEY, *CLINICIAN_FIELDS]].to_dict("records")
-        Clinician.objects.bulk_create(
-            [
-                Clinician(**{c: rec[c] for c in (*CLINICIAN_KEY, *CLINICIAN_FIELDS)})
-                for rec, new in zip(records, is_new, strict=True)
-                if new
-            ],
-            batch_size=500,
-        )
-        Clinician.objects.bulk_update(
-            [
-                Clinician(
-                    pk=int(rec["id"]),
-                    **{c: rec[c] for c in CLINICIAN_FIELDS},
-                    on_latest_report=True,
-                    missing_from_report_since=None,
-                    updated_at=now,
-                )
-                for rec, update in zip(records, to_update, strict=True)
-                if update
-            ],
-            [*CLINICIAN_FIELDS, "on_latest_report", "missing_from_report_since", "updated_at"],
-            batch_size=500,
+        _write_report_rows(
+            Clinician, merged, CLINICIAN_KEY, CLINICIAN_FIELDS, is_new, to_update, now
         )
         ids = _stored(
             Clinician.objects.all(), "registration_number", numbers, ["id", *CLINICIAN_KEY]
@@ -299,30 +278,8 @@ class ClinicianContactsImporter(ExtractImporter):
         returned = ~is_new & merged["on_latest_report"].isin([False]).to_numpy()
         to_update = ~is_new & (differs | returned)
 
-        values = [*LOCATION_KEY, *LOCATION_FIELDS]
-        records = merged[["id", *values]].to_dict("records")
-        PracticeLocation.objects.bulk_create(
-            [
-                PracticeLocation(**{c: rec[c] for c in values})
-                for rec, new in zip(records, is_new, strict=True)
-                if new
-            ],
-            batch_size=500,
-        )
-        PracticeLocation.objects.bulk_update(
-            [
-                PracticeLocation(
-                    pk=int(rec["id"]),
-                    **{c: rec[c] for c in LOCATION_FIELDS},
-                    on_latest_report=True,
-                    missing_from_report_since=None,
-                    updated_at=now,
-                )
-                for rec, update in zip(records, to_update, strict=True)
-                if update
-            ],
-            [*LOCATION_FIELDS, "on_latest_report", "missing_from_report_since", "updated_at"],
-            batch_size=500,
+        _write_report_rows(
+            PracticeLocation, merged, LOCATION_KEY, LOCATION_FIELDS, is_new, to_update, now
         )
         return is_new, to_update, returned
 
@@ -385,3 +342,32 @@ def _differs(merged: pd.DataFrame, fields: list[str]) -> np.ndarray:
     for field in fields:
         differs |= (merged[field] != merged[f"{field}_old"]).to_numpy()
     return differs
+
+
+def _write_report_rows(model, merged, key, fields, is_new, to_update, now) -> None:
+    """Bulk-create the new rows and bulk-update the changed or returning ones, which are
+    back on the report from now on."""
+    records = merged[["id", *key, *fields]].to_dict("records")
+    model.objects.bulk_create(
+        [
+            model(**{c: rec[c] for c in (*key, *fields)})
+            for rec, new in zip(records, is_new, strict=True)
+            if new
+        ],
+        batch_size=500,
+    )
+    model.objects.bulk_update(
+        [
+            model(
+                pk=int(rec["id"]),
+                **{c: rec[c] for c in fields},
+                on_latest_report=True,
+                missing_from_report_since=None,
+                updated_at=now,
+            )
+            for rec, update in zip(records, to_update, strict=True)
+            if update
+        ],
+        [*fields, "on_latest_report", "missing_from_report_since", "updated_at"],
+        batch_size=500,
+    )

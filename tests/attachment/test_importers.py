@@ -2,7 +2,6 @@
 section 1) states them: files written here into tmp_path and imported through the
 pipeline, on SQLite (pandas merge) and PostgreSQL (COPY + ON CONFLICT merge) alike."""
 
-import csv
 from datetime import date
 from pathlib import Path
 from unittest import mock
@@ -15,76 +14,28 @@ from oht_portal.choices import Role
 from oht_portal.imports.pipeline import import_file
 from oht_portal.models import OHT, AuditEvent, ImportIssue, ImportRun, Membership
 from tests.conftest import make_oht, make_patient, make_user
+from tests.extracts import (
+    WAITLIST_HEADER,
+    assert_counts_add_up,
+    hcc,
+    health_card,
+    issues,
+    waitlist_row,
+    write_rows,
+)
 
 pytestmark = pytest.mark.django_db
 
-HEADER = [
-    "hcc_id",
-    "oht_code",
-    "registration_date",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "health_card_number",
-    "postal_code",
-    "phone",
-    "email",
-    "preferred_contact",
-    "preferred_language",
-    "complex_vulnerable",
-    "status",
-    "status_date",
-    "last_verified",
-]
 SEPT = "hcc_waitlist_ALL_20250930.csv"  # extract date 2025-09-30
 DEC = "hcc_waitlist_ALL_20251231.csv"  # extract date 2025-12-31
 
 
-def health_card(nine: str) -> str:
-    """Nine digits + their Luhn check digit: a valid Ontario health card number."""
-    total = 0
-    for position, char in enumerate(nine):
-        digit = int(char) * (2 if position % 2 == 0 else 1)
-        total += digit - 9 if digit > 9 else digit
-    return nine + str((10 - total % 10) % 10)
-
-
-def hcc(n: int) -> str:
-    return f"HCC{n:010d}"
-
-
-def row(n: int = 1, **fields) -> dict:
-    """A valid waitlist row for patient number `n`; keyword arguments override cells."""
-    values = {
-        "hcc_id": hcc(n),
-        "oht_code": "OHT101",
-        "registration_date": "2024-03-15",
-        "given_name": f"Given{n}",
-        "family_name": "Tremblay",
-        "date_of_birth": "1970-06-01",
-        "health_card_number": health_card(f"{n:09d}"),
-        "postal_code": "M4C 1A1",
-        "phone": "416-555-0100",
-        "email": f"patient{n}@example.org",
-        "preferred_contact": "phone",
-        "preferred_language": "en",
-        "complex_vulnerable": "N",
-        "status": "active",
-        "status_date": "",
-        "last_verified": "2025-09-01",
-    }
-    values.update(fields)
-    return values
+HEADER = WAITLIST_HEADER
+row = waitlist_row
 
 
 def write_csv(path: Path, rows: list[dict], header: list[str] | None = None) -> Path:
-    header = header or HEADER
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        for values in rows:
-            writer.writerow([values.get(column, "") for column in header])
-    return path
+    return write_rows(path, rows, header or HEADER)
 
 
 def run_import(tmp_path: Path, rows: list[dict], name: str = SEPT, **options) -> ImportRun:
@@ -96,20 +47,6 @@ def run_import(tmp_path: Path, rows: list[dict], name: str = SEPT, **options) ->
     run.refresh_from_db()
     assert_counts_add_up(run)
     return run
-
-
-def assert_counts_add_up(run: ImportRun) -> None:
-    assert run.rows_read == (
-        run.rows_created + run.rows_updated + run.rows_unchanged + run.rows_rejected
-    )
-
-
-def issues(run: ImportRun, severity: str) -> list[tuple[int, str, str]]:
-    return list(
-        run.issues.filter(severity=severity)
-        .order_by("line", "column")
-        .values_list("line", "column", "reason")
-    )
 
 
 def rejected(run: ImportRun) -> list[tuple[int, str, str]]:

@@ -2,7 +2,6 @@
 `oht_registry` kind (section 4): files written here into tmp_path and imported with
 `import_file`, the way the command, the upload page and the inbox all end up."""
 
-import csv
 import gzip
 import hashlib
 import stat
@@ -17,65 +16,22 @@ from attachment.models import Patient, PatientExtractEvent, WaitlistSnapshot
 from oht_portal.imports.pipeline import import_file
 from oht_portal.models import OHT, AuditEvent, ImportIssue, ImportRun, ServedFSA
 from tests.conftest import make_patient
+from tests.extracts import (
+    WAITLIST_HEADER,
+    assert_counts_add_up,
+    hcc,
+    issues,
+    waitlist_row,
+    write_rows,
+)
 
 pytestmark = pytest.mark.django_db
 
-WAITLIST_HEADER = [
-    "hcc_id",
-    "oht_code",
-    "registration_date",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "health_card_number",
-    "postal_code",
-    "phone",
-    "email",
-    "preferred_contact",
-    "preferred_language",
-    "complex_vulnerable",
-    "status",
-    "status_date",
-    "last_verified",
-]
 REGISTRY_HEADER = ["oht_code", "name_en", "name_fr", "region", "fsas"]
 WAITLIST_FILE = "hcc_waitlist_ALL_20250930.csv"
 
 
-def health_card(nine: str) -> str:
-    """Nine digits + their Luhn check digit: a valid Ontario health card number."""
-    total = 0
-    for position, char in enumerate(nine):
-        digit = int(char) * (2 if position % 2 == 0 else 1)
-        total += digit - 9 if digit > 9 else digit
-    return nine + str((10 - total % 10) % 10)
-
-
-def hcc(n: int) -> str:
-    return f"HCC{n:010d}"
-
-
-def patient_row(n: int = 1, **fields) -> dict:
-    values = {
-        "hcc_id": hcc(n),
-        "oht_code": "OHT101",
-        "registration_date": "2024-03-15",
-        "given_name": f"Given{n}",
-        "family_name": "Tremblay",
-        "date_of_birth": "1970-06-01",
-        "health_card_number": health_card(f"{n:09d}"),
-        "postal_code": "M4C 1A1",
-        "phone": "416-555-0100",
-        "email": f"patient{n}@example.org",
-        "preferred_contact": "phone",
-        "preferred_language": "en",
-        "complex_vulnerable": "N",
-        "status": "active",
-        "status_date": "",
-        "last_verified": "2025-09-01",
-    }
-    values.update(fields)
-    return values
+patient_row = waitlist_row
 
 
 def oht_row(code: str = "OHT201", **fields) -> dict:
@@ -99,14 +55,9 @@ def write_csv(
     encoding: str = "utf-8",
     line_end: str = "\n",
 ) -> Path:
-    """Write `rows` (dicts) under `columns`; `header` replaces the names written."""
-    columns = columns or list(rows[0])
-    with path.open("w", encoding=encoding, newline="") as handle:
-        writer = csv.writer(handle, lineterminator=line_end)
-        writer.writerow(header or columns)
-        for values in rows:
-            writer.writerow([values.get(column, "") for column in columns])
-    return path
+    return write_rows(
+        path, rows, columns or list(rows[0]), header=header, encoding=encoding, line_end=line_end
+    )
 
 
 def run_file(path: Path, **options) -> ImportRun:
@@ -114,18 +65,8 @@ def run_file(path: Path, **options) -> ImportRun:
     options.setdefault("trigger", "command")
     run = import_file(path, **options)
     run.refresh_from_db()
-    assert run.rows_read == (
-        run.rows_created + run.rows_updated + run.rows_unchanged + run.rows_rejected
-    )
+    assert_counts_add_up(run)
     return run
-
-
-def issues(run: ImportRun, severity: str) -> list[tuple[int, str, str]]:
-    return list(
-        run.issues.filter(severity=severity)
-        .order_by("line", "column")
-        .values_list("line", "column", "reason")
-    )
 
 
 def database_state() -> dict:
