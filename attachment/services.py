@@ -7,6 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from attachment.choices import (
     AttemptStatus,
@@ -85,12 +86,12 @@ def outreach_attempt_record(
 ) -> OutreachAttempt:
     """Record a letter, e-mail, text or call and move the patient's outreach on."""
     if channel not in Channel.values:
-        raise ApplicationError(f"Unknown channel '{channel}'.")
+        raise ApplicationError(_("Unknown channel '%(channel)s'.") % {"channel": channel})
     if status not in AttemptStatus.values:
-        raise ApplicationError(f"Unknown attempt status '{status}'.")
+        raise ApplicationError(_("Unknown attempt status '%(status)s'.") % {"status": status})
     attempted_at = attempted_at or timezone.now()
     if attempted_at > timezone.now():
-        raise ApplicationError("An attempt cannot be recorded in the future.")
+        raise ApplicationError(_("An attempt cannot be recorded in the future."))
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     attempt = OutreachAttempt.objects.create(
         patient=patient,
@@ -133,12 +134,12 @@ def verification_record(
 ) -> Verification:
     """Record whether the patient still needs a clinician; it sets the next step."""
     if result not in VerificationResult.values:
-        raise ApplicationError(f"Unknown verification result '{result}'.")
+        raise ApplicationError(_("Unknown verification result '%(result)s'.") % {"result": result})
     if result != VerificationResult.STILL_NEEDS_CARE and (
         needs_language or needs_paediatric or needs_mobility or complex_needs_note
     ):
         raise ApplicationError(
-            "Updated needs are recorded only for a patient who still needs care."
+            _("Updated needs are recorded only for a patient who still needs care.")
         )
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     verification = Verification.objects.create(
@@ -182,7 +183,9 @@ def local_contact_update(*, patient: Patient, actor, request=None, **values) -> 
     province sent them."""
     unknown = set(values) - set(LOCAL_CONTACT_FIELDS)
     if unknown:
-        raise ApplicationError(f"Not a local contact field: {', '.join(sorted(unknown))}.")
+        raise ApplicationError(
+            _("Not a local contact field: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     contact, _created = LocalContact.objects.select_for_update().get_or_create(patient=patient)
     changed = [name for name, value in values.items() if getattr(contact, name) != value]
     for name in changed:

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
 from oht_portal.audit import audit_record
@@ -20,7 +21,9 @@ MAX_TOKEN_DAYS = 90
 def api_token_create(*, user, days: int, request=None) -> tuple[AuthToken, str]:
     """A hashed, expiring API token. The clear token is returned once and never stored."""
     if not 1 <= days <= MAX_TOKEN_DAYS:
-        raise ApplicationError(f"A token lasts between 1 and {MAX_TOKEN_DAYS} days.")
+        raise ApplicationError(
+            _("A token lasts between 1 and %(days)d days.") % {"days": MAX_TOKEN_DAYS}
+        )
     instance, token = AuthToken.objects.create(user=user, expiry=timedelta(days=days))
     audit_record(
         actor=user,

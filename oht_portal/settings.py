@@ -281,6 +281,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "oht_portal.api.exceptions.api_exception_handler",
     "PAGE_SIZE": 50,
 }
 API_MAX_PAGE_SIZE = 500
