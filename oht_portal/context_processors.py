@@ -1,16 +1,21 @@
 """What every page's navigation needs to know about the person viewing it."""
 
-from oht_portal.choices import AUDIT_ROLES
-from oht_portal.imports.selectors import may_upload_extracts
-from oht_portal.scoping import may_see_patients, ohts_for_user
+from oht_portal.choices import AUDIT_ROLES, PATIENT_DATA_ROLES, Role
 
 
 def portal(request) -> dict:
+    """Navigation flags from one query of the person's roles."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if user.is_superuser:
+        return dict.fromkeys(["nav_patients", "nav_imports", "nav_audit", "nav_fsa"], True)
+    roles = set(user.memberships.values_list("role", flat=True))
+    patients = bool(roles & PATIENT_DATA_ROLES)
     return {
-        "nav_patients": may_see_patients(user),
-        "nav_imports": may_upload_extracts(user),
-        "nav_audit": user.is_superuser or ohts_for_user(user, roles=AUDIT_ROLES).exists(),
+        "nav_patients": patients,
+        "nav_imports": Role.OHT_STAFF in roles,
+        "nav_audit": bool(roles & AUDIT_ROLES),
+        # Aggregates by FSA are for planning: PCN clinical leads see them too.
+        "nav_fsa": patients or Role.PCN_LEAD in roles,
     }

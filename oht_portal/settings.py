@@ -156,6 +156,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "America/Toronto"
+# Task modules that are not an app's own tasks.py (autodiscovery finds those).
+CELERY_IMPORTS = ["attachment.outreach.tasks"]
 
 # --- Auth: allauth with e-mail login and TOTP for staff ---------------------------
 AUTH_USER_MODEL = "oht_portal.User"
@@ -316,6 +318,11 @@ ATTACHMENT_PRIORITY = {
 # which a patient counts as unreachable.
 OUTREACH_REPLY_DAYS = int(os.environ.get("DJANGO_OUTREACH_REPLY_DAYS", "14"))
 OUTREACH_MAX_CALL_ATTEMPTS = int(os.environ.get("DJANGO_OUTREACH_MAX_CALL_ATTEMPTS", "3"))
+# The SMS gateway adapter (attachment.outreach.senders.SmsGateway). The default only logs
+# a masked number and the message length; a deployment names its provider's adapter.
+OUTREACH_SMS_GATEWAY = os.environ.get(
+    "DJANGO_OUTREACH_SMS_GATEWAY", "attachment.outreach.senders.LoggingSmsGateway"
+)
 
 # --- Logging: never PHI; request bodies and query strings are not logged -------------
 LOGGING = {
