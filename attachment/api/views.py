@@ -27,10 +27,8 @@ from attachment.filters import WaitlistFilter
 from attachment.models import Patient
 from attachment.selectors import patient_get, patient_list
 from attachment.services import outreach_attempt_record, verification_record
-from oht_portal.api.exceptions import application_error_response
 from oht_portal.audit import audit_record, audit_record_patients
 from oht_portal.choices import AuditAction
-from oht_portal.services import ApplicationError
 
 PATIENT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 REFUSED = OpenApiResponse(
@@ -145,19 +143,12 @@ class PatientViewSet(viewsets.ReadOnlyModelViewSet):
         if request.method == "GET":
             attempts = patient.outreach_attempts.select_related("recorded_by")
             return self._audited_page(patient, attempts, OutreachAttemptSerializer, "attempts")
-        data = OutreachAttemptInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            attempt = outreach_attempt_record(
-                patient=patient,
-                actor=request.user,
-                source=Source.API,
-                request=request,
-                **data.validated_data,
-            )
-        except ApplicationError as exc:
-            return application_error_response(exc)
-        return Response(OutreachAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
+        return self._record(
+            patient,
+            OutreachAttemptInputSerializer,
+            outreach_attempt_record,
+            OutreachAttemptSerializer,
+        )
 
     @extend_schema(
         methods=["GET"],
@@ -181,16 +172,20 @@ class PatientViewSet(viewsets.ReadOnlyModelViewSet):
         if request.method == "GET":
             results = patient.verifications.select_related("recorded_by")
             return self._audited_page(patient, results, VerificationSerializer, "verifications")
-        data = VerificationInputSerializer(data=request.data)
+        return self._record(
+            patient, VerificationInputSerializer, verification_record, VerificationSerializer
+        )
+
+    def _record(self, patient, input_serializer, service, output_serializer) -> Response:
+        """Validate the body, call the service (a broken rule becomes a 400 through the
+        API's exception handler) and answer 201 with what was recorded."""
+        data = input_serializer(data=self.request.data)
         data.is_valid(raise_exception=True)
-        try:
-            verification = verification_record(
-                patient=patient,
-                actor=request.user,
-                source=Source.API,
-                request=request,
-                **data.validated_data,
-            )
-        except ApplicationError as exc:
-            return application_error_response(exc)
-        return Response(VerificationSerializer(verification).data, status=status.HTTP_201_CREATED)
+        recorded = service(
+            patient=patient,
+            actor=self.request.user,
+            source=Source.API,
+            request=self.request,
+            **data.validated_data,
+        )
+        return Response(output_serializer(recorded).data, status=status.HTTP_201_CREATED)

@@ -2,8 +2,7 @@
 
 Services raise `ApplicationError` with a message meant for the person (no health
 information); this turns it into `{"code": ..., "message": ...}` instead of a 500.
-Enable it with `"EXCEPTION_HANDLER": "oht_portal.api.exceptions.api_exception_handler"`
-in `REST_FRAMEWORK`; until then views call `application_error_response` themselves."""
+It is the `EXCEPTION_HANDLER` of `REST_FRAMEWORK` in settings."""
 
 from rest_framework import status
 from rest_framework.response import Response
