@@ -353,4 +353,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "oht_portal.tasks.extract_inbox_scan",
         "schedule": EXTRACT_INBOX_SECONDS,
     },
+    "import-runs-sweep": {
+        "task": "oht_portal.tasks.import_runs_sweep",
+        "schedule": 15 * 60,
+    },
 }

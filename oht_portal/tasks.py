@@ -4,11 +4,13 @@ nothing personal passes through Redis."""
 import logging
 import shutil
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from oht_portal.imports.pipeline import import_file, import_run_execute
 from oht_portal.models import ImportRun
@@ -36,6 +38,30 @@ def cache_progress(run_id: int):
 def import_run_task(run_id: int) -> str:
     run = import_run_execute(run_id=run_id, progress=cache_progress(run_id))
     return run.status
+
+
+@shared_task
+def import_runs_sweep() -> dict:
+    """Runs left "running" by a stopped worker, past EXTRACT_RUN_TIMEOUT_SECONDS: their
+    transaction rolled back, so nothing of them is in the database. An upload is queued
+    again (the file is kept; the run is taken over); a command-line or inbox run is
+    marked failed, since its file is imported again from where it came."""
+    cutoff = timezone.now() - timedelta(seconds=settings.EXTRACT_RUN_TIMEOUT_SECONDS)
+    stale = ImportRun.objects.filter(status=ImportRun.Status.RUNNING, started_at__lt=cutoff)
+    requeued = failed = 0
+    for run in stale:
+        if run.trigger == ImportRun.Trigger.UPLOAD:
+            import_run_task.delay(run.pk)
+            requeued += 1
+        else:
+            ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.RUNNING).update(
+                status=ImportRun.Status.FAILED,
+                finished_at=timezone.now(),
+                error="The import was interrupted (its worker stopped); nothing was changed. "
+                "It can be run again.",
+            )
+            failed += 1
+    return {"requeued": requeued, "failed": failed}
 
 
 INBOX_LOCK = "extract-inbox-scan-lock"

@@ -213,3 +213,31 @@ def test_only_one_inbox_scan_runs_at_a_time(settings, tmp_path, oht_a):
     settings.EXTRACT_INBOX_DIR = str(tmp_path)
     cache.add(INBOX_LOCK, "1")
     assert extract_inbox_scan()["skipped"] == "another scan is running"
+
+
+def test_the_sweep_requeues_an_interrupted_upload_and_fails_other_runs(tmp_path, oht_a, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from oht_portal.imports.pipeline import import_run_create
+    from oht_portal.tasks import import_runs_sweep
+
+    path = tmp_path / "hcc_waitlist_OHT101_20250930.csv"
+    path.write_bytes(waitlist_csv(GOOD_ROW))
+    upload = import_run_create(path=path, trigger="upload")
+    inbox = import_run_create(path=path, trigger="inbox")
+    recent = import_run_create(path=path, trigger="inbox")
+    long_ago = timezone.now() - timedelta(seconds=settings.EXTRACT_RUN_TIMEOUT_SECONDS + 1)
+    ImportRun.objects.filter(pk__in=[upload.pk, inbox.pk]).update(
+        status="running", started_at=long_ago
+    )
+    ImportRun.objects.filter(pk=recent.pk).update(status="running", started_at=timezone.now())
+
+    assert import_runs_sweep() == {"requeued": 1, "failed": 1}
+    upload.refresh_from_db()
+    inbox.refresh_from_db()
+    recent.refresh_from_db()
+    assert (upload.status, upload.rows_created) == ("succeeded", 1)
+    assert inbox.status == "failed" and "interrupted" in inbox.error
+    assert recent.status == "running"
