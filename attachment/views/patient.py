@@ -103,65 +103,85 @@ def patient_detail(request, pk: int):
     return _render_page(request, patient)
 
 
-@login_required
-@require_POST
-def patient_contact_edit(request, pk: int):
+def _submit(request, pk: int, form_class, prefix: str, context_name: str, record, done: str):
+    """The one shape of every form on the patient page: a valid form calls its service
+    (`record(patient, form)`); a broken rule or an invalid form shows the page again
+    with the errors (400); success redirects back with a message."""
     patient = patient_get(user=request.user, pk=pk, request=request)
-    form = LocalContactForm(request.POST, prefix=CONTACT_PREFIX)
+    form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            services.local_contact_update(
-                patient=patient, actor=request.user, request=request, **form.cleaned_data
-            )
+            record(patient, form)
         except ApplicationError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Local contact details saved."))
+            messages.success(request, done)
             return redirect("attachment:patient_detail", pk=patient.pk)
-    return _render_page(request, patient, status=400, contact_form=form)
+    return _render_page(request, patient, status=400, **{context_name: form})
+
+
+@login_required
+@require_POST
+def patient_contact_edit(request, pk: int):
+    def record(patient, form):
+        services.local_contact_update(
+            patient=patient, actor=request.user, request=request, **form.cleaned_data
+        )
+
+    return _submit(
+        request,
+        pk,
+        LocalContactForm,
+        CONTACT_PREFIX,
+        "contact_form",
+        record,
+        _("Local contact details saved."),
+    )
 
 
 @login_required
 @require_POST
 def patient_attempt_create(request, pk: int):
-    patient = patient_get(user=request.user, pk=pk, request=request)
-    form = OutreachAttemptForm(request.POST, prefix=ATTEMPT_PREFIX)
-    if form.is_valid():
+    def record(patient, form):
         data = form.cleaned_data
-        try:
-            services.outreach_attempt_record(
-                patient=patient,
-                channel=data["channel"],
-                status=data["status"],
-                note=data["note"].strip(),
-                attempted_at=data["attempted_at"],
-                actor=request.user,
-                request=request,
-            )
-        except ApplicationError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Outreach attempt recorded."))
-            return redirect("attachment:patient_detail", pk=patient.pk)
-    return _render_page(request, patient, status=400, attempt_form=form)
+        services.outreach_attempt_record(
+            patient=patient,
+            channel=data["channel"],
+            status=data["status"],
+            note=data["note"].strip(),
+            attempted_at=data["attempted_at"],
+            actor=request.user,
+            request=request,
+        )
+
+    return _submit(
+        request,
+        pk,
+        OutreachAttemptForm,
+        ATTEMPT_PREFIX,
+        "attempt_form",
+        record,
+        _("Outreach attempt recorded."),
+    )
 
 
 @login_required
 @require_POST
 def patient_verification_create(request, pk: int):
-    patient = patient_get(user=request.user, pk=pk, request=request)
-    form = VerificationForm(request.POST, prefix=VERIFICATION_PREFIX)
-    if form.is_valid():
-        try:
-            services.verification_record(
-                patient=patient, actor=request.user, request=request, **form.service_arguments()
-            )
-        except ApplicationError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Verification result recorded."))
-            return redirect("attachment:patient_detail", pk=patient.pk)
-    return _render_page(request, patient, status=400, verification_form=form)
+    def record(patient, form):
+        services.verification_record(
+            patient=patient, actor=request.user, request=request, **form.service_arguments()
+        )
+
+    return _submit(
+        request,
+        pk,
+        VerificationForm,
+        VERIFICATION_PREFIX,
+        "verification_form",
+        record,
+        _("Verification result recorded."),
+    )
 
 
 @login_required
