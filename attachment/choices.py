@@ -85,3 +85,29 @@ class Source(models.TextChoices):
     PORTAL = "portal", _("Portal page")
     API = "api", _("API")
     CAMPAIGN = "campaign", _("Outreach campaign")
+
+
+class ReferralStatus(models.TextChoices):
+    """A referral's lifecycle. `referred` holds a slot while the practice answers;
+    `accepted`, `intake_booked` and `attached` have used one."""
+
+    REFERRED = "referred", _("Referred, awaiting the practice")
+    ACCEPTED = "accepted", _("Accepted by the practice")
+    DECLINED = "declined", _("Declined by the practice")
+    INTAKE_BOOKED = "intake_booked", _("Intake booked")
+    ATTACHED = "attached", _("Attached")
+    CLOSED = "closed", _("Closed")
+
+
+# A patient has at most one referral in these states (a database constraint).
+OPEN_REFERRAL_STATUSES = (
+    ReferralStatus.REFERRED,
+    ReferralStatus.ACCEPTED,
+    ReferralStatus.INTAKE_BOOKED,
+)
+# Referrals counted against a declaration once the practice said yes.
+ACCEPTED_REFERRAL_STATUSES = (
+    ReferralStatus.ACCEPTED,
+    ReferralStatus.INTAKE_BOOKED,
+    ReferralStatus.ATTACHED,
+)

@@ -13,7 +13,9 @@ from attachment.choices import (
     HCCStatus,
     NextStep,
     OutreachState,
+    OPEN_REFERRAL_STATUSES,
     PreferredContact,
+    ReferralStatus,
     Source,
     VerificationResult,
     VerificationState,
@@ -334,3 +336,56 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return self.get_result_display()
+
+
+class Referral(models.Model):
+    """A patient referred to one practice location: the step that uses capacity.
+
+    In flight (`referred`) it holds a slot of the location's current declaration;
+    once accepted it has used one. A declined referral gives the slot back. A patient
+    has one open referral at most, enforced by a partial unique index."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("patient")
+    )
+    location = models.ForeignKey(
+        "clinicians.PracticeLocation",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("practice location"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=13,
+        choices=ReferralStatus.choices,
+        default=ReferralStatus.REFERRED,
+        db_index=True,
+    )
+    referred_at = models.DateTimeField(_("referred"), default=timezone.now, db_index=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("referred by"),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-referred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status__in=OPEN_REFERRAL_STATUSES),
+                name="referral_one_open_per_patient",
+            )
+        ]
+        indexes = [models.Index(fields=["location", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} · {self.location}"

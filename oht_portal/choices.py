@@ -17,6 +17,9 @@ class Role(models.TextChoices):
 # leads plan with aggregates and clinician data; privacy leads read the audit trail).
 PATIENT_DATA_ROLES = frozenset({Role.OHT_STAFF, Role.CARE_CONNECTOR})
 AUDIT_ROLES = frozenset({Role.PRIVACY_LEAD})
+# Roles that keep the clinician directory and capacity up to date and message
+# clinicians. Everyone with a role in an OHT may read its directory (no PHI in it).
+DIRECTORY_EDIT_ROLES = frozenset({Role.OHT_STAFF, Role.PCN_LEAD})
 
 
 class RegionCode(models.TextChoices):

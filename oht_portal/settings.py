@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "oht_portal",
     "attachment",
     "clinicians",
+    "engagement",
     "interim_supports",
     "reporting",
 ]
@@ -323,6 +324,14 @@ OUTREACH_MAX_CALL_ATTEMPTS = int(os.environ.get("DJANGO_OUTREACH_MAX_CALL_ATTEMP
 OUTREACH_SMS_GATEWAY = os.environ.get(
     "DJANGO_OUTREACH_SMS_GATEWAY", "attachment.outreach.senders.LoggingSmsGateway"
 )
+# Clinician capacity: a declaration is good for this many days from its last
+# verification, reminders go out this many days before it expires, and a clinician's
+# e-mailed link works for this many days.
+CAPACITY_VALID_DAYS = int(os.environ.get("DJANGO_CAPACITY_VALID_DAYS", "90"))
+CAPACITY_REMINDER_DAYS = int(os.environ.get("DJANGO_CAPACITY_REMINDER_DAYS", "14"))
+CLINICIAN_LINK_DAYS = int(os.environ.get("DJANGO_CLINICIAN_LINK_DAYS", "21"))
+# The portal's public address, for links in e-mails sent outside a request (Celery).
+PORTAL_BASE_URL = os.environ.get("DJANGO_PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Logging: never PHI; request bodies and query strings are not logged -------------
 LOGGING = {
@@ -356,5 +365,9 @@ CELERY_BEAT_SCHEDULE = {
     "import-runs-sweep": {
         "task": "oht_portal.tasks.import_runs_sweep",
         "schedule": 15 * 60,
+    },
+    "capacity-reminders": {
+        "task": "clinicians.tasks.capacity_reminders_send",
+        "schedule": 24 * 3600,
     },
 }

@@ -20,6 +20,11 @@ urlpatterns = [
         name="api_token_revoke",
     ),
     path("patients/", include("attachment.urls")),
+    path("clinicians/", include("clinicians.urls")),
+    path("engagement/", include("engagement.urls")),
+    # No sign-in: a clinician's signed link, and engagement tracking (opens, clicks).
+    path("c/", include("clinicians.public_urls")),
+    path("e/", include("engagement.public_urls")),
     path("imports/", include("oht_portal.imports.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

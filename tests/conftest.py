@@ -15,6 +15,7 @@ from allauth.mfa.totp.internal.auth import (
 from django.core.cache import cache
 
 from attachment.models import Patient
+from clinicians.models import Clinician, PracticeLocation
 from oht_portal.choices import Role
 from oht_portal.models import OHT, Membership, Region, ServedFSA, User
 
@@ -90,6 +91,40 @@ def make_patient(oht: OHT, hcc_id: str, **fields) -> Patient:
     }
     defaults.update(fields)
     return Patient.objects.create(oht=oht, hcc_id=hcc_id, **defaults)
+
+
+def make_clinician(number: str, **fields) -> Clinician:
+    defaults = {
+        "registration_body": "CPSO",
+        "clinician_type": "FP",
+        "given_name": "Marie",
+        "family_name": f"Doctor{number}",
+        "email": f"dr{number}@clinic.example.org",
+        "languages": "en",
+    }
+    defaults.update(fields)
+    return Clinician.objects.create(registration_number=number, **defaults)
+
+
+def make_location(oht: OHT, clinician: Clinician, **fields) -> PracticeLocation:
+    """A practice location of `clinician` in `oht`, in the OHT's first FSA by default."""
+    fsa = fields.pop("fsa", None) or oht.served_fsas.order_by("fsa").first().fsa
+    name = fields.pop("practice_name", f"Clinic {clinician.registration_number} {fsa}")
+    defaults = {
+        "address": "1 Main St",
+        "city": "Toronto",
+        "postal_code": f"{fsa}1A1",
+        "languages": "en",
+    }
+    defaults.update(fields)
+    return PracticeLocation.objects.create(
+        oht=oht,
+        clinician=clinician,
+        practice_name=name,
+        name_key=name.lower(),
+        fsa=fsa,
+        **defaults,
+    )
 
 
 @pytest.fixture

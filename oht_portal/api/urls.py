@@ -10,6 +10,7 @@ router.register("ohts", OHTViewSet, basename="oht")
 urlpatterns = [
     path("", include(router.urls)),
     path("", include("attachment.api.urls")),
+    path("", include("clinicians.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,0 +1,3 @@
+"""Placeholder until the directory API lands (helper replaces this file)."""
+
+urlpatterns = []

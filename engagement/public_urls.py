@@ -1,0 +1,3 @@
+"""Placeholder until engagement tracking lands (helper replaces this file)."""
+
+urlpatterns = []
