@@ -1,0 +1,102 @@
+"""Forms of the directory. `CapacityForm` is the one way a person states capacity,
+whether staff on a location page, a clinician through their link or a survey answer."""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from clinicians.choices import AcceptingStatus
+from clinicians.services import CapacityFigures
+from oht_portal.imports.validation import ISO_639_1
+
+_FSA = re.compile(r"[A-Z][0-9][A-Z]")
+
+
+def clean_code_list(text: str, *, languages: bool) -> str:
+    """`;`- or `,`-separated ISO 639-1 codes or FSAs, normalised to `a;b`, or an error
+    naming the bad code."""
+    parts = [p.strip() for p in text.replace(",", ";").split(";") if p.strip()]
+    codes = [p.lower() if languages else p.upper() for p in parts]
+    for code in codes:
+        if (languages and code not in ISO_639_1) or (not languages and not _FSA.fullmatch(code)):
+            message = (
+                _("“%(code)s” is not an ISO 639-1 language code.")
+                if languages
+                else _("“%(code)s” is not an FSA (letter, digit, letter).")
+            )
+            raise ValidationError(message, params={"code": code})
+    return ";".join(dict.fromkeys(codes))
+
+
+class CapacityForm(forms.Form):
+    accepting_status = forms.ChoiceField(
+        label=_("Accepting"), choices=AcceptingStatus.choices, initial=AcceptingStatus.ACCEPTING
+    )
+    new_patients = forms.IntegerField(
+        label=_("New patients you can take"), min_value=0, max_value=5000, initial=0
+    )
+    min_age = forms.IntegerField(
+        label=_("Youngest age taken"), min_value=0, max_value=120, required=False
+    )
+    max_age = forms.IntegerField(
+        label=_("Oldest age taken"), min_value=0, max_value=120, required=False
+    )
+    languages = forms.CharField(
+        label=_("Languages required"),
+        required=False,
+        max_length=100,
+        help_text=_("ISO 639-1 codes such as fr;en. Leave blank for the practice's languages."),
+    )
+    takes_complex = forms.BooleanField(
+        label=_("Takes complex vulnerable patients"), required=False, initial=True
+    )
+    batch_size = forms.IntegerField(
+        label=_("Takes referrals in batches of"), min_value=1, max_value=500, required=False
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, declaration=None, **kwargs):
+        """Start from `declaration`'s figures when one is given."""
+        if declaration is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "accepting_status": declaration.accepting_status,
+                "new_patients": declaration.new_patients,
+                "min_age": declaration.min_age,
+                "max_age": declaration.max_age,
+                "languages": declaration.languages,
+                "takes_complex": declaration.takes_complex,
+                "batch_size": declaration.batch_size,
+            }
+        super().__init__(*args, **kwargs)
+
+    def clean_languages(self):
+        return clean_code_list(self.cleaned_data["languages"], languages=True)
+
+    def clean(self):
+        data = super().clean()
+        status, places = data.get("accepting_status"), data.get("new_patients")
+        if status == AcceptingStatus.NOT_ACCEPTING and places:
+            self.add_error(
+                "new_patients", _("A practice that is not accepting patients has no places.")
+            )
+        low, high = data.get("min_age"), data.get("max_age")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_age", _("The oldest age must not be below the youngest."))
+        return data
+
+    def figures(self) -> CapacityFigures:
+        data = self.cleaned_data
+        return CapacityFigures(
+            accepting_status=data["accepting_status"],
+            new_patients=data["new_patients"],
+            min_age=data.get("min_age"),
+            max_age=data.get("max_age"),
+            languages=data.get("languages", ""),
+            takes_complex=data.get("takes_complex", False),
+            batch_size=data.get("batch_size"),
+            note=data.get("note", ""),
+        )
