@@ -6,6 +6,7 @@ from attachment.models import (
     OutreachCampaign,
     Patient,
     PatientExtractEvent,
+    Referral,
     Verification,
     WaitlistSnapshot,
 )
@@ -107,3 +108,14 @@ class WaitlistSnapshotAdmin(OHTScopedAdminMixin, ReadOnlyAdminMixin, admin.Model
     list_display = ["oht", "extract_date", "rows", "left_list", "import_run"]
     list_filter = ["oht", "extract_date"]
     list_select_related = ["oht", "import_run"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdminMixin, PatientScopedAdmin):
+    """Referrals use capacity: they change only through the portal's referral rules."""
+
+    list_display = ["patient", "location", "status", "referred_at", "accepted_at", "created_by"]
+    list_filter = ["status"]
+    search_fields = ["=patient__hcc_id", "location__practice_name"]
+    list_select_related = ["patient", "patient__oht", "location"]
+    date_hierarchy = "referred_at"

@@ -1,6 +1,7 @@
 """Forms of the directory. `CapacityForm` is the one way a person states capacity,
 whether staff on a location page, a clinician through their link or a survey answer."""
 
+import copy
 import re
 
 from django import forms
@@ -8,7 +9,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from clinicians.choices import AcceptingStatus
-from clinicians.services import CapacityFigures
+from clinicians.models import Clinician, PracticeLocation, PrimaryCareTeam, SavedLocationReport
+from clinicians.services import (
+    CLINICIAN_LOCAL_FIELDS,
+    LOCATION_LOCAL_FIELDS,
+    CapacityFigures,
+)
 from oht_portal.imports.validation import ISO_639_1
 
 _FSA = re.compile(r"[A-Z][0-9][A-Z]")
@@ -100,3 +106,116 @@ class CapacityForm(forms.Form):
             batch_size=data.get("batch_size"),
             note=data.get("note", ""),
         )
+
+
+class StaffCapacityForm(CapacityForm):
+    """Capacity as staff enter it: the figures, and who gave them."""
+
+    declared_by_name = forms.CharField(
+        label=_("Declared by"),
+        required=False,
+        max_length=200,
+        help_text=_("The clinician or clinic manager who gave the figures, if not you."),
+    )
+
+
+class VerifyForm(forms.Form):
+    """Confirms one declaration: the page names the one it showed, so a confirmation
+    never lands on a newer declaration someone else entered meanwhile."""
+
+    declaration = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class _LocalAttributesForm(forms.ModelForm):
+    """Works on a copy of the object: the service compares the stored values with the
+    new ones to save and audit only what changed, so the form must not touch them."""
+
+    def __init__(self, *args, instance, **kwargs):
+        super().__init__(*args, instance=copy.copy(instance), **kwargs)
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class LocationAttributesForm(_LocalAttributesForm):
+    class Meta:
+        model = PracticeLocation
+        fields = LOCATION_LOCAL_FIELDS
+        widgets = {"accessibility_note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, instance, **kwargs):
+        super().__init__(*args, instance=instance, **kwargs)
+        self.fields["team"].queryset = PrimaryCareTeam.objects.filter(oht_id=instance.oht_id)
+
+    def clean_languages_local(self) -> str:
+        return clean_code_list(self.cleaned_data["languages_local"], languages=True)
+
+    def clean_fsas_served(self) -> str:
+        return clean_code_list(self.cleaned_data["fsas_served"], languages=False)
+
+
+class ClinicianAttributesForm(_LocalAttributesForm):
+    class Meta:
+        model = Clinician
+        fields = CLINICIAN_LOCAL_FIELDS
+
+
+class TeamForm(forms.ModelForm):
+    """A primary care team. Its OHT is chosen once, at creation: its locations belong
+    to that OHT."""
+
+    class Meta:
+        model = PrimaryCareTeam
+        fields = (
+            "oht",
+            "name",
+            "team_type",
+            "email",
+            "phone",
+            "pcn_member",
+            "recruitment_status",
+            "note",
+        )
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, ohts, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["oht"]
+        else:
+            self.fields["oht"].queryset = ohts
+            self.fields["oht"].empty_label = None
+
+    def clean(self):
+        data = super().clean()
+        oht = data.get("oht") or getattr(self.instance, "oht", None)
+        name = data.get("name")
+        same_name = PrimaryCareTeam.objects.filter(oht=oht, name__iexact=name)
+        if oht and name and same_name.exclude(pk=self.instance.pk).exists():
+            self.add_error("name", _("This OHT already has a team with that name."))
+        return data
+
+
+class SavedReportForm(forms.Form):
+    """Names the directory's current filters (the query string the form is posted
+    with) for one of the person's OHTs."""
+
+    name = forms.CharField(label=_("Report name"), max_length=200)
+    oht = forms.ModelChoiceField(
+        label=_("OHT"), queryset=None, to_field_name="code", empty_label=None
+    )
+
+    def __init__(self, *args, ohts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["oht"].queryset = ohts
+
+    def clean(self):
+        data = super().clean()
+        oht, name = data.get("oht"), data.get("name")
+        if oht and name and SavedLocationReport.objects.filter(oht=oht, name__iexact=name).exists():
+            self.add_error(
+                "name",
+                _("%(oht)s already has a saved report named “%(name)s”.")
+                % {"oht": oht.code, "name": name},
+            )
+        return data

@@ -62,6 +62,16 @@ class OHTAdmin(admin.ModelAdmin):
     inlines = [ServedFSAInline, MembershipInline]
 
 
+@admin.register(ServedFSA)
+class ServedFSAAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Which OHT serves an FSA: provincial registry data, changed only by its import."""
+
+    list_display = ["fsa", "oht"]
+    list_filter = ["oht__region", "oht"]
+    search_fields = ["=fsa", "oht__code", "oht__name_en"]
+    list_select_related = ["oht"]
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "oht", "role", "created_at"]
