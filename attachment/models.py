@@ -8,12 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from attachment.choices import (
+    OPEN_REFERRAL_STATUSES,
     AttemptStatus,
     Channel,
     HCCStatus,
     NextStep,
     OutreachState,
-    OPEN_REFERRAL_STATUSES,
     PreferredContact,
     ReferralStatus,
     Source,

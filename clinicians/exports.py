@@ -122,9 +122,7 @@ LOCATION_COLUMNS = [
     _OHT,
     _CLINICIAN,
     _TYPE,
-    Column(
-        lambda: _("Registration number"), lambda loc, cells: loc.clinician.registration_number
-    ),
+    Column(lambda: _("Registration number"), lambda loc, cells: loc.clinician.registration_number),
     _PRACTICE,
     _ADDRESS,
     _CITY,

@@ -126,7 +126,7 @@ class VerifyForm(forms.Form):
     declaration = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class _LocalAttributesForm(forms.ModelForm):
+class LocalAttributesForm(forms.ModelForm):
     """Works on a copy of the object: the service compares the stored values with the
     new ones to save and audit only what changed, so the form must not touch them."""
 
@@ -137,7 +137,7 @@ class _LocalAttributesForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
-class LocationAttributesForm(_LocalAttributesForm):
+class LocationAttributesForm(LocalAttributesForm):
     class Meta:
         model = PracticeLocation
         fields = LOCATION_LOCAL_FIELDS
@@ -154,7 +154,7 @@ class LocationAttributesForm(_LocalAttributesForm):
         return clean_code_list(self.cleaned_data["fsas_served"], languages=False)
 
 
-class ClinicianAttributesForm(_LocalAttributesForm):
+class ClinicianAttributesForm(LocalAttributesForm):
     class Meta:
         model = Clinician
         fields = CLINICIAN_LOCAL_FIELDS
@@ -163,6 +163,10 @@ class ClinicianAttributesForm(_LocalAttributesForm):
 class TeamForm(forms.ModelForm):
     """A primary care team. Its OHT is chosen once, at creation: its locations belong
     to that OHT."""
+
+    oht = forms.ModelChoiceField(
+        label=_("OHT"), queryset=None, to_field_name="code", empty_label=None
+    )
 
     class Meta:
         model = PrimaryCareTeam
@@ -184,7 +188,6 @@ class TeamForm(forms.ModelForm):
             del self.fields["oht"]
         else:
             self.fields["oht"].queryset = ohts
-            self.fields["oht"].empty_label = None
 
     def clean(self):
         data = super().clean()

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from clinicians.choices import LinkPurpose
 from clinicians.models import Clinician, ClinicianLink, ClinicianLinkUse
-from oht_portal.audit import client_ip
+from oht_portal.audit import audit_record, client_ip
+from oht_portal.choices import AuditAction
 from oht_portal.models import OHT
 
 _SALT = "clinicians.link"
@@ -33,6 +34,7 @@ REFUSAL_TAMPERED = "tampered"  # bad signature, or another clinician's token
 REFUSAL_UNKNOWN = "unknown"  # signed by us but no such link (deleted)
 REFUSAL_EXPIRED = "expired"
 REFUSAL_REVOKED = "revoked"
+REFUSAL_PURPOSE = "purpose"  # a survey link opened as a capacity link, or the reverse
 
 
 def _signer(clinician_id: int) -> signing.Signer:
@@ -76,15 +78,20 @@ def link_issue(
     )
 
 
-def link_resolve(*, clinician_id: int, token: str, request=None) -> ClinicianLink:
-    """The link behind a URL, or LinkRefused. A refusal is recorded (against the link
-    when it is known), so repeated guessing shows in the log."""
+def link_resolve(
+    *, clinician_id: int, token: str, purpose: LinkPurpose | None = None, request=None
+) -> ClinicianLink:
+    """The link behind a URL, or LinkRefused. A link works only for what it was issued
+    for (`purpose`). A refusal is recorded (against the link when it is known), so
+    repeated guessing shows in the log."""
     link = None
     try:
         key = _signer(clinician_id).unsign(token)
         link = ClinicianLink.objects.select_related("clinician", "oht").filter(key=key).first()
         if link is None or link.clinician_id != clinician_id:
             raise LinkRefused(REFUSAL_UNKNOWN)
+        if purpose is not None and link.purpose != purpose:
+            raise LinkRefused(REFUSAL_PURPOSE)
         if link.revoked_at is not None:
             raise LinkRefused(REFUSAL_REVOKED)
         if link.expires_at <= timezone.now():
@@ -121,7 +128,18 @@ def link_use_record(
 
 
 @transaction.atomic
-def link_revoke(*, link: ClinicianLink) -> None:
-    if link.revoked_at is None:
-        link.revoked_at = timezone.now()
-        link.save(update_fields=["revoked_at"])
+def link_revoke(*, link: ClinicianLink, actor=None, request=None) -> bool:
+    """Stop a link from working; True when it was still live."""
+    if link.revoked_at is not None:
+        return False
+    link.revoked_at = timezone.now()
+    link.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        request=request,
+        obj=link,
+        oht_code=link.oht.code,
+        detail={"revoked": True},
+    )
+    return True

@@ -1,12 +1,7 @@
-"""Placeholder until the self-service pages land (helper replaces this file)."""
+"""Pages reached without signing in: the clinician's signed, expiring link."""
 
 from django.urls import path
-from django.views.generic import RedirectView
 
-urlpatterns = [
-    path(
-        "<int:clinician_id>/<str:token>/",
-        RedirectView.as_view(url="/"),
-        name="clinician_link",
-    )
-]
+from clinicians.views.self_service import link_page
+
+urlpatterns = [path("<int:clinician_id>/<str:token>/", link_page, name="clinician_link")]

@@ -12,9 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinicians.choices import AcceptingStatus, DeclarationChannel
-from clinicians.models import CapacityDeclaration, Clinician, PracticeLocation, PrimaryCareTeam
+from clinicians.models import (
+    CapacityDeclaration,
+    Clinician,
+    PracticeLocation,
+    PrimaryCareTeam,
+    SavedLocationReport,
+)
 from oht_portal.audit import audit_record
 from oht_portal.choices import AuditAction
+from oht_portal.models import OHT
 from oht_portal.services import ApplicationError
 
 # What staff may change on a location and a clinician: only local attributes, never
@@ -211,3 +218,32 @@ def team_save(*, team: PrimaryCareTeam, actor=None, request=None) -> PrimaryCare
         oht_code=team.oht.code,
     )
     return team
+
+
+@transaction.atomic
+def saved_report_create(
+    *, oht: OHT, name: str, query: str, actor, request=None
+) -> SavedLocationReport:
+    report = SavedLocationReport.objects.create(oht=oht, name=name, query=query, created_by=actor)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        request=request,
+        obj=report,
+        oht_code=oht.code,
+        detail={"query": query},
+    )
+    return report
+
+
+@transaction.atomic
+def saved_report_delete(*, report: SavedLocationReport, actor, request=None) -> None:
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        request=request,
+        obj=report,
+        oht_code=report.oht.code,
+        detail={"name": report.name, "query": report.query},
+    )
+    report.delete()

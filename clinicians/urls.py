@@ -1,8 +1,11 @@
-"""Placeholder until the directory pages land (helper replaces this file)."""
-
-from django.urls import path
-from django.views.generic import RedirectView
+from clinicians.views import directory, reports, self_service, summary, teams
 
 app_name = "clinicians"
 
-urlpatterns = [path("", RedirectView.as_view(url="/"), name="location_list")]
+urlpatterns = (
+    directory.urlpatterns
+    + reports.urlpatterns
+    + teams.urlpatterns
+    + summary.urlpatterns
+    + self_service.staff_urlpatterns
+)

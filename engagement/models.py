@@ -149,7 +149,7 @@ class Question(models.Model):
     message = models.ForeignKey(
         Message, on_delete=models.CASCADE, related_name="questions", verbose_name=_("message")
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    position = models.PositiveSmallIntegerField(_("position"))
     text_en = models.TextField(_("English question"))
     text_fr = models.TextField(_("French question"))
     kind = models.CharField(_("kind of answer"), max_length=8, choices=QuestionKind.choices)

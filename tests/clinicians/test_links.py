@@ -9,6 +9,7 @@ from django.utils import timezone
 from clinicians.choices import LinkPurpose
 from clinicians.links import (
     REFUSAL_EXPIRED,
+    REFUSAL_PURPOSE,
     REFUSAL_REVOKED,
     REFUSAL_TAMPERED,
     LinkRefused,
@@ -18,6 +19,7 @@ from clinicians.links import (
     link_token,
 )
 from clinicians.models import ClinicianLinkUse
+from oht_portal.models import AuditEvent
 from tests.conftest import make_clinician
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +72,20 @@ def test_another_clinicians_link_does_not_work_for_this_one(link, clinician):
 def test_a_revoked_link_is_refused(link, clinician):
     link_revoke(link=link)
     assert refusal(clinician.pk, link_token(link)) == REFUSAL_REVOKED
+
+
+def test_a_link_works_only_for_its_purpose(link, clinician):
+    token = link_token(link)
+    with pytest.raises(LinkRefused) as caught:
+        link_resolve(clinician_id=clinician.pk, token=token, purpose=LinkPurpose.SURVEY)
+    assert caught.value.reason == REFUSAL_PURPOSE
+    assert link_resolve(clinician_id=clinician.pk, token=token, purpose=LinkPurpose.CAPACITY)
+
+
+def test_revoking_is_audited_once(link, clinician, alice):
+    assert link_revoke(link=link, actor=alice) is True
+    assert link_revoke(link=link, actor=alice) is False
+    assert (
+        AuditEvent.objects.filter(object_type="clinicians.clinicianlink", actor_id=alice.pk).count()
+        == 1
+    )

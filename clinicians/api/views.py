@@ -1,0 +1,227 @@
+"""The directory API for care connectors: practice locations with their capacity (and
+the capacity report, open places first), clinicians, teams, the FHIR provider
+directory, and the two capacity writes staff make.
+
+Anyone with a role in an OHT reads its directory (business contacts, no health
+information); another OHT's location is a 404. Declaring or confirming capacity takes
+one of DIRECTORY_EDIT_ROLES in the location's OHT, else a 403; the writes go through
+`clinicians.services`, which audit them."""
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from attachment.api.serializers import ApplicationErrorSerializer
+from clinicians.api.serializers import (
+    CapacityDeclarationInputSerializer,
+    ClinicianSerializer,
+    LocationSerializer,
+    TeamSerializer,
+)
+from clinicians.capacity import CapacityState
+from clinicians.choices import DeclarationChannel
+from clinicians.fhir import directory_bundle
+from clinicians.filters import LocationFilter
+from clinicians.models import Clinician, PracticeLocation, PrimaryCareTeam
+from clinicians.selectors import location_get, location_list, team_list
+from clinicians.services import capacity_declare, capacity_verify
+from oht_portal.choices import DIRECTORY_EDIT_ROLES
+from oht_portal.scoping import ANY_ROLE, ohts_for_user, scope_to_user
+
+LOCATION_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+REFUSED = OpenApiResponse(
+    ApplicationErrorSerializer,
+    description="Field errors ({field: [messages]}), or {code, message} when a rule refused it.",
+)
+NOT_EDITOR = OpenApiResponse(description="Your role in the location's OHT only reads it.")
+NOT_FOUND = OpenApiResponse(description="No such location in your OHTs.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Practice locations",
+        description="Every directory filter is a query parameter (`capacity=open`, "
+        "`min_remaining`, `fsa`, `language`, `french_services`, `paediatrics`, …).",
+    ),
+    retrieve=extend_schema(summary="One practice location", parameters=[LOCATION_ID]),
+)
+class LocationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Practice locations of the caller's OHTs with their capacity, filtered and sorted
+    as on the directory page (`ordering`, most places left first by default)."""
+
+    queryset = PracticeLocation.objects.none()  # for the schema; get_queryset scopes
+    serializer_class = LocationSerializer
+    filterset_class = LocationFilter
+    # The FilterSet's own `ordering` sorts; DRF's OrderingFilter would clash with it.
+    filter_backends = [DjangoFilterBackend]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return location_list(user=self.request.user)
+
+    def get_object(self) -> PracticeLocation:
+        location = location_get(user=self.request.user, pk=int(self.kwargs["pk"]))
+        self.check_object_permissions(self.request, location)
+        return location
+
+    def _location_for_edit(self) -> PracticeLocation:
+        """The location (404 outside the caller's OHTs), if the caller may change it."""
+        location = self.get_object()
+        editable = ohts_for_user(self.request.user, roles=DIRECTORY_EDIT_ROLES)
+        if not editable.filter(pk=location.oht_id).exists():
+            raise PermissionDenied(_("Your role in this OHT does not change its directory."))
+        return location
+
+    def _current(self, location: PracticeLocation) -> dict:
+        """The location as it stands after a write (capacity recounted)."""
+        return self.get_serializer(location_get(user=self.request.user, pk=location.pk)).data
+
+    @extend_schema(
+        summary="Capacity report",
+        description="Locations accepting new patients with places left (fresh declarations "
+        "only), most places first. Takes the same filters as the location list; "
+        "`capacity` and `ordering` are fixed.",
+        responses=LocationSerializer(many=True),
+    )
+    @action(detail=False, url_path="capacity-report")
+    def capacity_report(self, request):
+        params = request.query_params.copy()
+        params["capacity"] = CapacityState.OPEN
+        params["ordering"] = "-remaining"
+        filterset = LocationFilter(params, queryset=self.get_queryset(), request=request)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        page = self.paginate_queryset(filterset.qs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Declare capacity",
+        description="A new declaration, current from now, entered by staff; referrals "
+        "accepted before it no longer count against it. Returns the location.",
+        parameters=[LOCATION_ID],
+        request=CapacityDeclarationInputSerializer,
+        responses={201: LocationSerializer, 400: REFUSED, 403: NOT_EDITOR, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def declarations(self, request, pk=None):
+        location = self._location_for_edit()
+        body = CapacityDeclarationInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        capacity_declare(
+            location=location,
+            figures=body.validated_data["figures"],
+            channel=DeclarationChannel.STAFF,
+            actor=request.user,
+            declared_by_name=body.validated_data["declared_by_name"],
+            request=request,
+        )
+        return Response(self._current(location), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Confirm the current capacity",
+        description="The current declaration still holds: it is verified now and expires "
+        "later. Its figures and its count of referrals stay as they were.",
+        parameters=[LOCATION_ID],
+        request=None,
+        responses={200: LocationSerializer, 400: REFUSED, 403: NOT_EDITOR, 404: NOT_FOUND},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="declarations/current/verify",
+        filter_backends=[],
+    )
+    def verify(self, request, pk=None):
+        location = self._location_for_edit()
+        if location.current_declaration is None:
+            raise NotFound(_("This location has not declared its capacity yet."))
+        capacity_verify(
+            declaration=location.current_declaration,
+            channel=DeclarationChannel.STAFF,
+            actor=request.user,
+            request=request,
+        )
+        return Response(self._current(location))
+
+
+class ClinicianViewSet(viewsets.ReadOnlyModelViewSet):
+    """Clinicians with at least one practice location in the caller's OHTs, and the ids
+    of those locations (never another OHT's)."""
+
+    queryset = Clinician.objects.none()  # for the schema; get_queryset scopes
+    serializer_class = ClinicianSerializer
+    filterset_fields = ["clinician_type", "registration_body", "registration_number"]
+    ordering_fields = ["family_name", "registration_number"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        located = scope_to_user(PracticeLocation.objects.all(), self.request.user, roles=ANY_ROLE)
+        visible = Prefetch(
+            "locations",
+            queryset=located.only("pk", "clinician_id").order_by("pk"),
+            to_attr="visible_locations",
+        )
+        return Clinician.objects.filter(pk__in=located.values("clinician_id")).prefetch_related(
+            visible
+        )
+
+
+class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+    """Primary care teams of the caller's OHTs and their practice locations."""
+
+    queryset = PrimaryCareTeam.objects.none()  # for the schema; get_queryset scopes
+    serializer_class = TeamSerializer
+    filterset_fields = ["team_type", "pcn_member"]
+    ordering_fields = ["name"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        locations = PracticeLocation.objects.only("pk", "team_id").order_by("pk")
+        return team_list(user=self.request.user).prefetch_related(
+            Prefetch("locations", queryset=locations)
+        )
+
+
+class FHIRJSONRenderer(JSONRenderer):
+    media_type = "application/fhir+json"
+    format = "fhir"
+
+
+class FHIRDirectoryViewSet(viewsets.ViewSet):
+    """The directory of the caller's OHTs as a FHIR R4 Bundle (see clinicians.fhir)."""
+
+    renderer_classes = [FHIRJSONRenderer, JSONRenderer]
+
+    @extend_schema(
+        summary="FHIR provider directory",
+        description="A FHIR R4 Bundle (type collection) of Organization (OHT and teams), "
+        "Practitioner, Location and PractitionerRole resources; a fresh capacity declaration "
+        "carries the Da Vinci PDex Plan Net `newpatients` extension. `oht` limits it to "
+        "one of your OHTs.",
+        parameters=[OpenApiParameter("oht", OpenApiTypes.STR, description="An OHT code.")],
+        responses={
+            (200, "application/fhir+json"): OpenApiTypes.OBJECT,
+            (404, "application/fhir+json"): OpenApiResponse(description="Not one of your OHTs."),
+        },
+    )
+    def list(self, request):
+        ohts = ohts_for_user(request.user)
+        code = request.query_params.get("oht", "").strip()
+        if code:
+            ohts = ohts.filter(code=code)
+            if not ohts.exists():
+                raise NotFound(_("No such OHT among yours."))
+        return Response(directory_bundle(ohts=ohts))

@@ -1,0 +1,1 @@
+"""Pages of engagement, one module per area; each exports `urlpatterns`."""
