@@ -73,3 +73,11 @@ class DeclarationChannel(models.TextChoices):
 class LinkPurpose(models.TextChoices):
     CAPACITY = "capacity", _("Confirm or update capacity")
     SURVEY = "survey", _("Answer a survey")
+
+
+class EntrySource(models.TextChoices):
+    """Where a clinician or location entered the directory. A local entry is adopted
+    by the report (becomes `report`) the first time the report lists it."""
+
+    REPORT = "report", _("Physician Business Contact Report")
+    LOCAL = "local", _("Recorded by the OHT")

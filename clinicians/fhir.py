@@ -37,7 +37,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinicians.capacity import CapacityState, with_capacity
-from clinicians.choices import AcceptingStatus, ClinicianType, RegistrationBody, TeamType
+from clinicians.choices import (
+    AcceptingStatus,
+    ClinicianType,
+    EntrySource,
+    RegistrationBody,
+    TeamType,
+)
 from clinicians.models import Clinician, PracticeLocation, PrimaryCareTeam
 from oht_portal.models import OHT
 
@@ -70,6 +76,12 @@ ACCEPTING_DISPLAYS = {
 ROLE_CODES = {ClinicianType.FP: ("doctor", "Doctor"), ClinicianType.NP: ("nurse", "Nurse")}
 FAMILY_PRACTICE = {"system": SNOMED, "code": "419772000", "display": "Family practice"}
 PAEDIATRICS = {"system": SNOMED, "code": "394537008", "display": "Pediatric specialty"}
+
+
+def _in_practice(entry) -> bool:
+    """On the latest report, or entered by the OHT and not listed by the report yet;
+    a report entry missing from a newer report is inactive."""
+    return entry.on_latest_report or entry.source == EntrySource.LOCAL
 
 
 def _concept(system: str, code: str, display: str) -> dict:
@@ -148,7 +160,7 @@ def practitioner(clinician: Clinician) -> dict:
             "resourceType": "Practitioner",
             "id": str(clinician.pk),
             "identifier": [registration],
-            "active": clinician.on_latest_report,
+            "active": _in_practice(clinician),
             "name": [
                 {
                     "use": "official",
@@ -184,7 +196,7 @@ def location_resource(location: PracticeLocation) -> dict:
         {
             "resourceType": "Location",
             "id": str(location.pk),
-            "status": "active" if location.on_latest_report else "inactive",
+            "status": "active" if _in_practice(location) else "inactive",
             "mode": "instance",
             "name": location.practice_name,
             "telecom": _telecom(phone=location.phone, fax=location.fax, email=location.email),
@@ -258,7 +270,7 @@ def practitioner_role(location: PracticeLocation) -> dict:
             "resourceType": "PractitionerRole",
             "id": str(location.pk),
             "extension": capacity_extensions(location),
-            "active": location.on_latest_report,
+            "active": _in_practice(location),
             "practitioner": {
                 "reference": f"Practitioner/{clinician.pk}",
                 "display": clinician.full_name,

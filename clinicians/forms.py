@@ -8,14 +8,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from clinicians.choices import AcceptingStatus
+from clinicians.choices import AcceptingStatus, ClinicianType, RegistrationBody
 from clinicians.models import Clinician, PracticeLocation, PrimaryCareTeam, SavedLocationReport
 from clinicians.services import (
     CLINICIAN_LOCAL_FIELDS,
     LOCATION_LOCAL_FIELDS,
     CapacityFigures,
+    LocalEntry,
 )
-from oht_portal.imports.validation import ISO_639_1
+from oht_portal.imports.validation import ISO_639_1, ONTARIO_POSTAL_CODE
 
 _FSA = re.compile(r"[A-Z][0-9][A-Z]")
 
@@ -222,3 +223,55 @@ class SavedReportForm(forms.Form):
                 % {"oht": oht.code, "name": name},
             )
         return data
+
+
+class LocalEntryForm(forms.Form):
+    """A clinician and practice location the report does not list, entered by staff."""
+
+    oht = forms.ModelChoiceField(label=_("OHT"), queryset=None, to_field_name="code")
+    registration_body = forms.ChoiceField(
+        label=_("Registration body"), choices=RegistrationBody.choices
+    )
+    registration_number = forms.RegexField(
+        label=_("Registration number"),
+        regex=r"^[0-9]{4,7}$",
+        error_messages={"invalid": _("4 to 7 digits.")},
+    )
+    clinician_type = forms.ChoiceField(label=_("Clinician type"), choices=ClinicianType.choices)
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    family_name = forms.CharField(label=_("Family name"), max_length=100)
+    practice_name = forms.CharField(label=_("Practice name"), max_length=200)
+    address = forms.CharField(label=_("Street address"), max_length=200)
+    city = forms.CharField(label=_("City"), max_length=100)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=7)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    email = forms.EmailField(label=_("Business e-mail"), required=False)
+    languages = forms.CharField(
+        label=_("Languages of care"),
+        max_length=100,
+        required=False,
+        help_text=_("ISO 639-1 codes such as fr;en."),
+    )
+
+    def __init__(self, *args, ohts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["oht"].queryset = ohts
+
+    def clean_postal_code(self) -> str:
+        code = self.cleaned_data["postal_code"].replace(" ", "").upper()
+        if not re.fullmatch(ONTARIO_POSTAL_CODE, code):
+            raise ValidationError(_("Not an Ontario postal code (A1A 1A1, first K, L, M, N or P)."))
+        return code
+
+    def clean_phone(self) -> str:
+        digits = re.sub(r"^\+1|[\s.\-()]", "", self.cleaned_data["phone"])
+        if digits and not re.fullmatch(r"[0-9]{10}", digits):
+            raise ValidationError(_("Not a 10-digit phone number."))
+        return digits
+
+    def clean_languages(self) -> str:
+        return clean_code_list(self.cleaned_data["languages"], languages=True)
+
+    def entry(self) -> LocalEntry:
+        data = {name: value for name, value in self.cleaned_data.items() if name != "oht"}
+        return LocalEntry(**data)

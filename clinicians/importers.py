@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from clinicians.choices import ClinicianType, RegistrationBody
+from clinicians.choices import ClinicianType, EntrySource, RegistrationBody
 from clinicians.models import Clinician, PracticeLocation
 from oht_portal.imports import validation as v
 from oht_portal.imports.base import ExtractImporter, ImportContext, LoadResult, register
@@ -36,6 +36,9 @@ LOCATION_FIELDS = [
     "email",
     "languages",
 ]
+# Stored state read to tell a returning row (back on the report) from an adopted one
+# (entered locally by the OHT, now listed by the report).
+STATE_FIELDS = ["on_latest_report", "source"]
 CLEAN_COLUMNS = [
     *CLINICIAN_KEY,
     "clinician_type",
@@ -240,13 +243,13 @@ class ClinicianContactsImporter(ExtractImporter):
         whether it came back."""
         values = _clinician_values(rows)
         numbers = values["registration_number"].unique().tolist()
-        stored_fields = ["id", *CLINICIAN_KEY, *CLINICIAN_FIELDS, "on_latest_report"]
+        stored_fields = ["id", *CLINICIAN_KEY, *CLINICIAN_FIELDS, *STATE_FIELDS]
         stored = _stored(Clinician.objects.all(), "registration_number", numbers, stored_fields)
         merged = values.merge(stored, on=CLINICIAN_KEY, how="left", suffixes=("", "_old"))
         is_new = merged["id"].isna().to_numpy()
         differs = _differs(merged, CLINICIAN_FIELDS)
-        returned = ~is_new & merged["on_latest_report"].isin([False]).to_numpy()
-        to_update = ~is_new & (differs | returned)
+        returned, adopted = _returned_and_adopted(merged, is_new)
+        to_update = ~is_new & (differs | returned | adopted)
 
         _write_report_rows(
             Clinician, merged, CLINICIAN_KEY, CLINICIAN_FIELDS, is_new, to_update, now
@@ -265,7 +268,7 @@ class ClinicianContactsImporter(ExtractImporter):
         """Create new locations and update changed or returning ones. Returns, per row,
         whether its location is new, changed (or returning), and returning."""
         clinician_ids = rows["clinician_id"].unique().tolist()
-        stored_fields = ["id", *LOCATION_KEY, *LOCATION_FIELDS, "on_latest_report"]
+        stored_fields = ["id", *LOCATION_KEY, *LOCATION_FIELDS, *STATE_FIELDS]
         stored = _stored(
             PracticeLocation.objects.all(), "clinician_id", clinician_ids, stored_fields
         )
@@ -275,8 +278,8 @@ class ClinicianContactsImporter(ExtractImporter):
         )
         is_new = merged["id"].isna().to_numpy()
         differs = _differs(merged, LOCATION_FIELDS)
-        returned = ~is_new & merged["on_latest_report"].isin([False]).to_numpy()
-        to_update = ~is_new & (differs | returned)
+        returned, adopted = _returned_and_adopted(merged, is_new)
+        to_update = ~is_new & (differs | returned | adopted)
 
         _write_report_rows(
             PracticeLocation, merged, LOCATION_KEY, LOCATION_FIELDS, is_new, to_update, now
@@ -344,9 +347,17 @@ def _differs(merged: pd.DataFrame, fields: list[str]) -> np.ndarray:
     return differs
 
 
+def _returned_and_adopted(merged: pd.DataFrame, is_new: np.ndarray):
+    """Stored rows the report lists again after missing them, and local entries it
+    lists for the first time."""
+    local = merged["source"].eq(EntrySource.LOCAL).to_numpy()
+    off_report = merged["on_latest_report"].isin([False]).to_numpy()
+    return ~is_new & off_report & ~local, ~is_new & local
+
+
 def _write_report_rows(model, merged, key, fields, is_new, to_update, now) -> None:
-    """Bulk-create the new rows and bulk-update the changed or returning ones, which are
-    back on the report from now on."""
+    """Bulk-create the new rows and bulk-update the changed, returning or adopted ones,
+    which are the report's from now on."""
     records = merged[["id", *key, *fields]].to_dict("records")
     model.objects.bulk_create(
         [
@@ -363,11 +374,12 @@ def _write_report_rows(model, merged, key, fields, is_new, to_update, now) -> No
                 **{c: rec[c] for c in fields},
                 on_latest_report=True,
                 missing_from_report_since=None,
+                source=EntrySource.REPORT,
                 updated_at=now,
             )
             for rec, update in zip(records, to_update, strict=True)
             if update
         ],
-        [*fields, "on_latest_report", "missing_from_report_since", "updated_at"],
+        [*fields, "on_latest_report", "missing_from_report_since", "source", "updated_at"],
         batch_size=500,
     )

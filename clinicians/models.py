@@ -20,6 +20,7 @@ from clinicians.choices import (
     ContactPreference,
     DeclarationChannel,
     DigitalReadiness,
+    EntrySource,
     EReferralStatus,
     LinkPurpose,
     RecruitmentStatus,
@@ -99,6 +100,13 @@ class Clinician(models.Model):
         default=False,
         db_index=True,
         help_text=_("Set when the clinician is missing from a newer report; cleared by staff."),
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=6,
+        choices=EntrySource.choices,
+        default=EntrySource.REPORT,
+        help_text=_("A local entry is not on the report (yet): the import never flags it."),
     )
     # Recorded locally; the import never writes these.
     paediatrics = models.BooleanField(_("cares for children"), null=True, blank=True)
@@ -194,6 +202,13 @@ class PracticeLocation(models.Model):
     on_latest_report = models.BooleanField(_("on the latest report"), default=True, db_index=True)
     missing_from_report_since = models.DateField(
         _("missing from the report since"), null=True, blank=True
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=6,
+        choices=EntrySource.choices,
+        default=EntrySource.REPORT,
+        help_text=_("A local entry is not on the report (yet): the import never flags it."),
     )
     # Recorded locally; the import never writes these.
     team = models.ForeignKey(

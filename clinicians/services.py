@@ -6,12 +6,14 @@ Staff, a clinician's link and a survey answer all declare capacity through
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import pandas as pd
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinicians.choices import AcceptingStatus, DeclarationChannel
+from clinicians.choices import AcceptingStatus, DeclarationChannel, EntrySource
+from clinicians.importers import practice_name_key
 from clinicians.models import (
     CapacityDeclaration,
     Clinician,
@@ -247,3 +249,76 @@ def saved_report_delete(*, report: SavedLocationReport, actor, request=None) -> 
         detail={"name": report.name, "query": report.query},
     )
     report.delete()
+
+
+@dataclass(frozen=True)
+class LocalEntry:
+    """A clinician and practice location the report does not list (yet): an NP newly
+    recruited, a clinic outside the PCN. Values are already cleaned by the form."""
+
+    registration_body: str
+    registration_number: str
+    clinician_type: str
+    given_name: str
+    family_name: str
+    practice_name: str
+    address: str
+    city: str
+    postal_code: str
+    phone: str = ""
+    email: str = ""
+    languages: str = ""
+
+
+@transaction.atomic
+def location_local_create(
+    *, oht: OHT, entry: LocalEntry, actor=None, request=None
+) -> PracticeLocation:
+    """Add a practice location recorded by the OHT, with its clinician when the directory
+    does not know them. A known clinician (same college and number) keeps the names and
+    e-mail the report or an earlier entry gave. The report adopts both the first time it
+    lists them, keeping everything recorded locally; until then no import flags them."""
+    name_key = practice_name_key(pd.Series([entry.practice_name]))[0]
+    if not name_key:
+        raise ApplicationError(_("The practice name needs a letter or a digit."))
+    clinician, created = Clinician.objects.get_or_create(
+        registration_body=entry.registration_body,
+        registration_number=entry.registration_number,
+        defaults={
+            "clinician_type": entry.clinician_type,
+            "given_name": entry.given_name,
+            "family_name": entry.family_name,
+            "email": entry.email,
+            "languages": entry.languages,
+            "source": EntrySource.LOCAL,
+            "on_latest_report": False,
+        },
+    )
+    if PracticeLocation.objects.filter(
+        clinician=clinician, name_key=name_key, postal_code=entry.postal_code
+    ).exists():
+        raise ApplicationError(_("This clinician already has this practice location."))
+    location = PracticeLocation.objects.create(
+        clinician=clinician,
+        oht=oht,
+        practice_name=entry.practice_name,
+        name_key=name_key,
+        address=entry.address,
+        city=entry.city,
+        postal_code=entry.postal_code,
+        fsa=entry.postal_code[:3],
+        phone=entry.phone,
+        email=entry.email,
+        languages=entry.languages,
+        source=EntrySource.LOCAL,
+        on_latest_report=False,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        request=request,
+        obj=location,
+        oht_code=oht.code,
+        detail={"source": EntrySource.LOCAL, "new_clinician": created},
+    )
+    return location

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from attachment.views.waitlist import CountedPaginator
 from clinicians import exports
@@ -23,6 +23,7 @@ from clinicians.choices import DeclarationChannel
 from clinicians.filters import LocationFilter
 from clinicians.forms import (
     ClinicianAttributesForm,
+    LocalEntryForm,
     LocationAttributesForm,
     SavedReportForm,
     StaffCapacityForm,
@@ -35,6 +36,7 @@ from clinicians.services import (
     capacity_verify,
     clinician_attributes_update,
     location_attributes_update,
+    location_local_create,
 )
 from oht_portal.audit import audit_record
 from oht_portal.choices import DIRECTORY_EDIT_ROLES, AuditAction
@@ -278,8 +280,33 @@ def location_attributes_edit(request, pk: int):
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def location_add(request):
+    """A clinician and location the report does not list yet, for staff and PCN leads."""
+    ohts = editable_ohts(request.user)
+    if not ohts.exists():
+        raise PermissionDenied
+    form = LocalEntryForm(request.POST or None, ohts=ohts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            location = location_local_create(
+                oht=form.cleaned_data["oht"],
+                entry=form.entry(),
+                actor=request.user,
+                request=request,
+            )
+        except ApplicationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Practice location added."))
+            return redirect("clinicians:location_detail", pk=location.pk)
+    return render(request, "clinicians/location_add.html", {"form": form})
+
+
 urlpatterns = [
     path("", location_index, name="location_list"),
+    path("locations/new/", location_add, name="location_add"),
     path("export/", location_export, name="location_export"),
     path("locations/<int:pk>/", location_detail, name="location_detail"),
     path("locations/<int:pk>/declare/", location_declare, name="location_declare"),

@@ -25,7 +25,7 @@ ISO_639_1 = frozenset(
     ve vi vo wa wo xh yi yo za zh zu""".split()
 )
 
-_POSTAL_RE = r"^[KLMNP][0-9][ABCEGHJ-NPRSTV-Z][0-9][ABCEGHJ-NPRSTV-Z][0-9]$"
+ONTARIO_POSTAL_CODE = r"^[KLMNP][0-9][ABCEGHJ-NPRSTV-Z][0-9][ABCEGHJ-NPRSTV-Z][0-9]$"
 FSA_PATTERN = r"^[KLMNP][0-9][ABCEGHJ-NPRSTV-Z]$"
 # Deliberately plain: one @, no spaces, a dot in the domain. Delivery is the real test.
 _EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
@@ -63,7 +63,7 @@ def parse_flags(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 def normalise_postal_code(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Canadian postal code of Ontario (first letter K, L, M, N or P), stored as A1A1A1."""
     compact = series.str.replace(" ", "", regex=False).str.upper()
-    return compact, compact.str.fullmatch(_POSTAL_RE)
+    return compact, compact.str.fullmatch(ONTARIO_POSTAL_CODE)
 
 
 def normalise_fsa(series: pd.Series) -> tuple[pd.Series, pd.Series]:
