@@ -22,9 +22,12 @@ urlpatterns = [
     path("patients/", include("attachment.urls")),
     path("clinicians/", include("clinicians.urls")),
     path("engagement/", include("engagement.urls")),
+    path("supports/", include("interim_supports.urls")),
     # No sign-in: a clinician's signed link, and engagement tracking (opens, clicks).
     path("c/", include("clinicians.public_urls")),
     path("e/", include("engagement.public_urls")),
+    # No sign-in: an OHT's published list of interim supports (no patient data).
+    path("public/", include("interim_supports.public_urls")),
     path("imports/", include("oht_portal.imports.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("attachment.api.urls")),
     path("", include("clinicians.api.urls")),
+    path("", include("interim_supports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

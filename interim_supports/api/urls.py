@@ -1,0 +1,3 @@
+"""Placeholder until the supports API lands (helper replaces this file)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Placeholder until the public supports page lands (helper replaces this file)."""
+
+urlpatterns = []
