@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from clinicians.demo import demo_directory_seed
+from interim_supports.demo import demo_supports_seed
 from oht_portal.choices import Role
 from oht_portal.imports.pipeline import import_file
 from oht_portal.models import OHT, ImportRun, Membership, User
@@ -50,6 +51,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{kind}: {run.error}")
         seeded = demo_directory_seed(seed=seed)
         self.stdout.write(f"  {'directory':<20} {seeded} practice locations given attributes")
+        supports = demo_supports_seed(seed=seed)
+        self.stdout.write(f"  {'interim supports':<20} {supports} created")
         accounts = self._demo_accounts()
         self.stdout.write(self.style.SUCCESS("\nThe demo portal is ready: http://127.0.0.1:8000/"))
         self.stdout.write(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
