@@ -10,7 +10,7 @@ from datetime import datetime, time
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.text import capfirst
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 
 from attachment.models import LocalContact, OutreachAttempt, Patient, PatientExtractEvent
@@ -23,10 +23,17 @@ class Kind:
     ATTEMPT = "attempt"
     VERIFICATION = "verification"
     CONTACT = "contact"
+    SUPPORTS = "supports"
 
 
 # On the same instant, the extract's change comes first, then the work done after it.
-_KIND_ORDER = {Kind.EXTRACT: 0, Kind.CONTACT: 1, Kind.ATTEMPT: 2, Kind.VERIFICATION: 3}
+_KIND_ORDER = {
+    Kind.EXTRACT: 0,
+    Kind.CONTACT: 1,
+    Kind.ATTEMPT: 2,
+    Kind.VERIFICATION: 3,
+    Kind.SUPPORTS: 4,
+}
 
 
 @dataclass(frozen=True)
@@ -193,13 +200,40 @@ def _contact_entries(patient: Patient) -> list[TimelineEntry]:
     return entries
 
 
+def _support_entries(patient: Patient) -> list[TimelineEntry]:
+    """Lists of interim supports given to the patient (interim_supports.SupportOffer):
+    one query for the offers and their author, one for the supports they named."""
+    offers = patient.support_offers.select_related("offered_by").prefetch_related("services")
+    french = (get_language() or "en").startswith("fr")
+    entries = []
+    for offer in offers:
+        names = sorted(
+            (service.name_fr if french else service.name_en) for service in offer.services.all()
+        )
+        entries.append(
+            TimelineEntry(
+                kind=Kind.SUPPORTS,
+                when=offer.offered_at,
+                title=_("Interim supports offered"),
+                details=[", ".join(names), offer.get_channel_display()],
+                note=offer.note,
+                who=_person(offer.offered_by),
+                id=offer.pk,
+            )
+        )
+    return entries
+
+
 def patient_timeline(*, patient: Patient) -> list[TimelineEntry]:
-    """Extract changes, outreach attempts, verifications and local contact corrections of
-    one patient, newest first. Four queries, whatever the number of entries."""
+    """Extract changes, outreach attempts, verifications, local contact corrections and
+    interim supports offered of one patient, newest first. At most six queries (the
+    offers' supports are read only when there are offers), whatever the number of
+    entries."""
     entries = [
         *_extract_entries(patient),
         *_attempt_entries(patient),
         *_verification_entries(patient),
         *_contact_entries(patient),
+        *_support_entries(patient),
     ]
     return sorted(entries, key=lambda entry: entry.sort_key, reverse=True)

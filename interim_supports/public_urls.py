@@ -1,3 +1,6 @@
-"""Placeholder until the public supports page lands (helper replaces this file)."""
+"""Pages reached without signing in (mounted at /public/): an OHT's published list of
+interim supports, when the OHT switched it on. No patient data."""
 
-urlpatterns = []
+from interim_supports.views.public import public_urlpatterns
+
+urlpatterns = public_urlpatterns

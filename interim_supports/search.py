@@ -81,13 +81,20 @@ def rank(
     """`services` (with hours and locations prefetched) best first, each with its score
     and the reasons for it; ties by name."""
     moment = moment or timezone.now()
+    services = list(services)
     rural = is_rural_fsa(fsa)
+    # OHTs whose whole catchment holds the FSA: their supports that list no FSA serve it.
+    whole_oht = set(ServedFSA.objects.filter(fsa=fsa).values_list("oht_id", flat=True))
     ranked = []
     for service in services:
         item = Ranked(service=service, open_now=service_open_at(service, moment))
+        serves = (
+            service.province_wide
+            or fsa in service.fsa_codes()
+            or (not service.fsas_served and service.oht_id in whole_oht)
+        )
         matches = {
-            "fsa": bool(fsa)
-            and (service.province_wide or fsa in service.fsa_codes() or _whole_oht(service, fsa)),
+            "fsa": bool(fsa) and serves,
             "language": bool(language) and language in service.language_codes(),
             "open_now": item.open_now,
             "virtual_rural": rural and service.has_virtual_option(),
@@ -99,15 +106,3 @@ def rank(
         ranked.append(item)
     ranked.sort(key=lambda item: (-item.score, item.service.name_en.casefold()))
     return ranked
-
-
-def _whole_oht(service: SupportService, fsa: str) -> bool:
-    """A support that lists no FSA serves its OHT's whole catchment."""
-    if service.fsas_served:
-        return False
-    served = getattr(service.oht, "_served_fsa_codes", None)
-    if served is None:
-        served = service.oht._served_fsa_codes = set(
-            service.oht.served_fsas.values_list("fsa", flat=True)
-        )
-    return fsa in served

@@ -6,10 +6,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interim_supports.choices import OfferChannel, SupportStatus
-from interim_supports.models import PublicSupportsPage, SupportOffer, SupportService
+from interim_supports.models import (
+    PublicSupportsPage,
+    SupportOffer,
+    SupportOrganization,
+    SupportService,
+)
 from oht_portal.audit import audit_record
 from oht_portal.choices import AuditAction
 from oht_portal.services import ApplicationError
+
+
+@transaction.atomic
+def organization_save(
+    *, organization: SupportOrganization, actor=None, request=None
+) -> SupportOrganization:
+    """Create or change who runs supports, with its audit row."""
+    creating = organization.pk is None
+    organization.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if creating else AuditAction.UPDATE,
+        request=request,
+        obj=organization,
+        oht_code=organization.oht.code,
+    )
+    return organization
 
 
 @transaction.atomic

@@ -1,8 +1,14 @@
-"""Placeholder until the supports pages land (helper replaces this file)."""
+"""Staff pages of the interim supports directory (mounted at /supports/)."""
 
-from django.urls import path
-from django.views.generic import RedirectView
+from interim_supports.views import directory, exchange, patient, printing, public, review
 
 app_name = "interim_supports"
 
-urlpatterns = [path("", RedirectView.as_view(url="/"), name="support_list")]
+urlpatterns = (
+    directory.urlpatterns
+    + review.urlpatterns
+    + patient.urlpatterns
+    + printing.urlpatterns
+    + public.urlpatterns
+    + exchange.exchange_urlpatterns
+)

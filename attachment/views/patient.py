@@ -32,6 +32,7 @@ from attachment.worklists import (
     worklist_counts,
     worklist_patients,
 )
+from interim_supports.selectors import offer_list
 from oht_portal.audit import audit_record, audit_record_patients
 from oht_portal.choices import AuditAction
 from oht_portal.scoping import may_see_patients
@@ -91,6 +92,7 @@ def _render_page(request, patient, *, status: int = 200, **bound_forms):
         "timeline": patient_timeline(patient=patient),
         "due_for_call": is_due_for_call(patient),
         "preferred_language_label": language_label(patient.preferred_language),
+        "support_offers": offer_list(user=request.user, patient_id=patient.pk),
         **forms,
     }
     return render(request, "attachment/patient_detail.html", context, status=status)

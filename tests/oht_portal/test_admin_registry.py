@@ -8,7 +8,14 @@ from django.urls import reverse
 
 from tests.conftest import make_clinician, make_location
 
-PORTAL_APPS = ["oht_portal", "attachment", "clinicians", "engagement", "reporting"]
+PORTAL_APPS = [
+    "oht_portal",
+    "attachment",
+    "clinicians",
+    "engagement",
+    "interim_supports",
+    "reporting",
+]
 
 pytestmark = pytest.mark.django_db
 
