@@ -111,3 +111,35 @@ ACCEPTED_REFERRAL_STATUSES = (
     ReferralStatus.INTAKE_BOOKED,
     ReferralStatus.ATTACHED,
 )
+
+
+class DeclineReason(models.TextChoices):
+    """Why a practice said no: recorded to detect cherry-picking."""
+
+    NO_CAPACITY = "no_capacity", _("No capacity after all")
+    OUTSIDE_SCOPE = "outside_scope", _("Needs are outside the practice's scope")
+    COMPLEXITY = "complexity", _("Too complex for the practice")
+    LANGUAGE = "language", _("Language cannot be served")
+    DISTANCE = "distance", _("Lives too far")
+    OTHER = "other", _("Other")
+
+
+class ClosedReason(models.TextChoices):
+    PATIENT_DECLINED = "patient_declined", _("Patient declined")
+    UNREACHABLE = "unreachable", _("Patient unreachable")
+    NO_SHOW = "no_show", _("Patient did not come")
+    OTHER = "other", _("Other")
+
+
+class MatchingRunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    CONFIRMED = "confirmed", _("Confirmed: referred")
+    REJECTED = "rejected", _("Rejected")
+    SUPERSEDED = "superseded", _("Superseded by a newer run")

@@ -11,10 +11,14 @@ from attachment.choices import (
     OPEN_REFERRAL_STATUSES,
     AttemptStatus,
     Channel,
+    ClosedReason,
+    DeclineReason,
     HCCStatus,
+    MatchingRunStatus,
     NextStep,
     OutreachState,
     PreferredContact,
+    ProposalStatus,
     ReferralStatus,
     Source,
     VerificationResult,
@@ -363,7 +367,31 @@ class Referral(models.Model):
     )
     referred_at = models.DateTimeField(_("referred"), default=timezone.now, db_index=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
+    decline_reason = models.CharField(
+        _("reason declined"), max_length=13, choices=DeclineReason.choices, blank=True
+    )
+    intake_on = models.DateField(_("intake appointment"), null=True, blank=True)
+    intake_history_updated = models.BooleanField(_("history updated"), default=False)
+    intake_screening_done = models.BooleanField(_("baseline screening done"), default=False)
+    attached_at = models.DateTimeField(_("attached"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_reason = models.CharField(
+        _("reason closed"), max_length=16, choices=ClosedReason.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    proposal = models.OneToOneField(
+        "Proposal",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referral",
+        verbose_name=_("proposal"),
+    )
+    # The client's key for a creating API call, so a retried call creates nothing twice.
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=100, null=True, blank=True, unique=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -389,3 +417,97 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} · {self.location}"
+
+
+class MatchingRun(models.Model):
+    """One optimal assignment of an OHT's waiting patients to its open capacity (and its
+    partners'), run as a Celery job. It produces proposals for people to review; it
+    never refers anyone by itself."""
+
+    oht = models.ForeignKey(
+        OHT, on_delete=models.CASCADE, related_name="matching_runs", verbose_name=_("OHT")
+    )
+    include_partners = models.BooleanField(_("with partner OHTs"), default=False)
+    status = models.CharField(
+        _("status"),
+        max_length=7,
+        choices=MatchingRunStatus.choices,
+        default=MatchingRunStatus.QUEUED,
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    stage = models.CharField(_("stage"), max_length=40, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Totals of the optimal assignment and of a first-come greedy pass on the same
+    # candidates: patients, cohort, complex vulnerable, language-concordant, median km.
+    totals = models.JSONField(_("totals"), default=dict, blank=True)
+    greedy_totals = models.JSONField(_("greedy totals"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("matching run")
+        verbose_name_plural = _("matching runs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.oht.code} {self.created_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+
+class Proposal(models.Model):
+    """One patient–location pair the optimal assignment chose, with why, and the
+    runner-up locations. A person confirms it (it becomes a referral) or rejects it."""
+
+    run = models.ForeignKey(
+        MatchingRun, on_delete=models.CASCADE, related_name="proposals", verbose_name=_("run")
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="proposals", verbose_name=_("patient")
+    )
+    location = models.ForeignKey(
+        "clinicians.PracticeLocation",
+        on_delete=models.CASCADE,
+        related_name="proposals",
+        verbose_name=_("practice location"),
+    )
+    score = models.FloatField(_("score"))
+    distance_km = models.FloatField(_("distance (km)"), null=True, blank=True)
+    # Reason codes with their values, worded on display in the reader's language.
+    reasons = models.JSONField(_("reasons"), default=list)
+    # Runner-up locations: [{"location": id, "score": float, "reasons": [...]}].
+    alternatives = models.JSONField(_("alternatives"), default=list, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ProposalStatus.choices,
+        default=ProposalStatus.PROPOSED,
+        db_index=True,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["run", "-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "patient"], name="proposal_one_per_patient")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id} → {self.location_id} ({self.score:.1f})"

@@ -126,6 +126,11 @@ class OHT(models.Model):
         help_text=_("The one body named to receive patient-level HCC data for this OHT."),
     )
     custodian_contact_email = models.EmailField(_("custodian contact e-mail"), blank=True)
+    # Neighbouring OHTs that agreed to share capacity: matching may then propose their
+    # locations to this OHT's patients (and the reverse). An agreement goes both ways.
+    matching_partners = models.ManyToManyField(
+        "self", blank=True, symmetrical=True, verbose_name=_("matching partners")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -330,6 +330,16 @@ OUTREACH_SMS_GATEWAY = os.environ.get(
 CAPACITY_VALID_DAYS = int(os.environ.get("DJANGO_CAPACITY_VALID_DAYS", "90"))
 CAPACITY_REMINDER_DAYS = int(os.environ.get("DJANGO_CAPACITY_REMINDER_DAYS", "14"))
 CLINICIAN_LINK_DAYS = int(os.environ.get("DJANGO_CLINICIAN_LINK_DAYS", "21"))
+# Matching: how far (km between FSA centroids) a patient may be proposed a location,
+# the weights of fit, and the business days a practice has to answer a referral.
+MATCHING_MAX_DISTANCE_KM = float(os.environ.get("DJANGO_MATCHING_MAX_DISTANCE_KM", "25"))
+MATCHING_FIT = {
+    "version": "2026.1",
+    "language": 50,
+    "household": 40,
+    "per_km": 1,
+}
+REFERRAL_ANSWER_BUSINESS_DAYS = int(os.environ.get("DJANGO_REFERRAL_ANSWER_BUSINESS_DAYS", "5"))
 # The portal's public address, for links in e-mails sent outside a request (Celery).
 PORTAL_BASE_URL = os.environ.get("DJANGO_PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

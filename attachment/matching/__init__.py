@@ -1,0 +1,1 @@
+"""Matching: optimal, explained proposals of waiting patients to open capacity."""
