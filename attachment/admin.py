@@ -2,10 +2,12 @@ from django.contrib import admin
 
 from attachment.models import (
     LocalContact,
+    MatchingRun,
     OutreachAttempt,
     OutreachCampaign,
     Patient,
     PatientExtractEvent,
+    Proposal,
     Referral,
     Verification,
     WaitlistSnapshot,
@@ -115,7 +117,26 @@ class ReferralAdmin(ReadOnlyAdminMixin, PatientScopedAdmin):
     """Referrals use capacity: they change only through the portal's referral rules."""
 
     list_display = ["patient", "location", "status", "referred_at", "accepted_at", "created_by"]
-    list_filter = ["status"]
+    list_filter = ["status", "decline_reason", "closed_reason"]
     search_fields = ["=patient__hcc_id", "location__practice_name"]
     list_select_related = ["patient", "patient__oht", "location"]
     date_hierarchy = "referred_at"
+
+
+@admin.register(MatchingRun)
+class MatchingRunAdmin(OHTScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Runs are started from the matching page; here they are for looking."""
+
+    list_display = ["oht", "status", "progress", "include_partners", "created_by", "created_at"]
+    list_filter = ["status", "oht"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ReadOnlyAdminMixin, PatientScopedAdmin):
+    """Proposals are confirmed or rejected on the run page, where the rules apply."""
+
+    list_display = ["patient", "location", "score", "distance_km", "status", "run"]
+    list_filter = ["status"]
+    search_fields = ["=patient__hcc_id", "location__practice_name"]
+    list_select_related = ["patient", "patient__oht", "location", "run"]
