@@ -46,3 +46,14 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _static_from_the_source(settings):
+    """The live server serves static files from the apps' folders (finders), which know
+    no hashed manifest names: without this, a page's stylesheet is a 404 whenever
+    collectstatic has run (as in `make test`), and print or layout checks test nothing."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
