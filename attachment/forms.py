@@ -104,3 +104,101 @@ class VerificationForm(forms.Form):
             "needs_mobility": data["needs_mobility"] or unticked,
             "complex_needs_note": data["complex_needs_note"].strip(),
         }
+
+
+class MatchingRunForm(forms.Form):
+    """Start a matching run for one of the person's OHTs."""
+
+    oht = forms.ModelChoiceField(
+        label=_("OHT"), queryset=None, to_field_name="code", empty_label=None
+    )
+    include_partners = forms.BooleanField(
+        label=_("Include partner OHTs"),
+        required=False,
+        help_text=_("Also match with the capacity and patients of OHTs that agreed to partner."),
+    )
+
+    def __init__(self, *args, ohts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["oht"].queryset = ohts
+
+
+class ProposalFilterForm(forms.Form):
+    """The proposals table's filters; the location choices are the run's locations."""
+
+    location = forms.TypedChoiceField(
+        label=_("Practice location"), required=False, coerce=int, empty_value=None
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, locations, **kwargs):
+        from attachment.choices import ProposalStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["location"].choices = BLANK + [
+            (location.pk, str(location)) for location in locations
+        ]
+        self.fields["status"].choices = BLANK + ProposalStatus.choices
+
+
+class ReferralStepForm(forms.Form):
+    """A lifecycle step that needs nothing but the person's say-so (accepted, attached)."""
+
+
+class ReferralDeclineForm(forms.Form):
+    """The practice said no, and why (recorded to detect cherry-picking)."""
+
+    reason = forms.ChoiceField(label=_("Reason"))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from attachment.choices import DeclineReason
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = BLANK + DeclineReason.choices
+
+
+class ReferralIntakeForm(forms.Form):
+    """The intake appointment and the assisted-intake checklist."""
+
+    intake_on = forms.DateField(
+        label=_("Intake appointment"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    history_updated = forms.BooleanField(label=_("History updated"), required=False)
+    screening_done = forms.BooleanField(label=_("Baseline screening done"), required=False)
+
+
+class ReferralCloseForm(forms.Form):
+    """The referral ends without an attachment, and why."""
+
+    reason = forms.ChoiceField(label=_("Reason"))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from attachment.choices import ClosedReason
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = BLANK + ClosedReason.choices
+
+
+class ReferralFilterForm(forms.Form):
+    """The referral list's filters."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    location = forms.TypedChoiceField(
+        label=_("Practice location"), required=False, coerce=int, empty_value=None
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args, locations, **kwargs):
+        from attachment.choices import ReferralStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = BLANK + ReferralStatus.choices
+        self.fields["location"].choices = BLANK + [
+            (location.pk, str(location)) for location in locations
+        ]

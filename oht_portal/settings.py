@@ -158,7 +158,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "America/Toronto"
 # Task modules that are not an app's own tasks.py (autodiscovery finds those).
-CELERY_IMPORTS = ["attachment.outreach.tasks"]
+CELERY_IMPORTS = ["attachment.outreach.tasks", "attachment.matching.tasks"]
 
 # --- Auth: allauth with e-mail login and TOTP for staff ---------------------------
 AUTH_USER_MODEL = "oht_portal.User"

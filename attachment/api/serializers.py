@@ -6,8 +6,15 @@ other key in a request body is ignored."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from attachment.choices import AttemptStatus, Channel, HCCStatus, VerificationResult
-from attachment.models import OutreachAttempt, Patient, Verification
+from attachment.choices import (
+    AttemptStatus,
+    Channel,
+    HCCStatus,
+    ProposalStatus,
+    ReferralStatus,
+    VerificationResult,
+)
+from attachment.models import OutreachAttempt, Patient, Proposal, Referral, Verification
 from attachment.priority import patient_priority
 from attachment.services import effective_contact
 
@@ -201,3 +208,122 @@ class ApplicationErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField()
     message = serializers.CharField()
+
+
+# --- Proposals and referrals (attachment.api.matching) ----------------------------------
+
+
+@extend_schema_field(
+    {"type": "string", "enum": ReferralStatus.values}, component_name="ReferralStatusEnum"
+)
+class ReferralStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=ReferralStatus.choices, **kwargs)
+
+
+@extend_schema_field(
+    {"type": "string", "enum": ProposalStatus.values}, component_name="ProposalStatusEnum"
+)
+class ProposalStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=ProposalStatus.choices, **kwargs)
+
+
+# The statuses a person may move a referral to (`referred` is where it starts).
+REFERRAL_TARGETS = [
+    (value, label) for value, label in ReferralStatus.choices if value != ReferralStatus.REFERRED
+]
+
+
+@extend_schema_field(
+    {"type": "string", "enum": [value for value, _label in REFERRAL_TARGETS]},
+    component_name="ReferralTargetEnum",
+)
+class ReferralTargetField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=REFERRAL_TARGETS, **kwargs)
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    """A referral and where its lifecycle stands. Expects the patient's OHT selected."""
+
+    oht = serializers.CharField(source="patient.oht.code", read_only=True)
+    hcc_id = serializers.CharField(source="patient.hcc_id", read_only=True)
+    status = ReferralStatusField(read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "patient",
+            "hcc_id",
+            "oht",
+            "location",
+            "status",
+            "referred_at",
+            "accepted_at",
+            "declined_at",
+            "decline_reason",
+            "intake_on",
+            "intake_history_updated",
+            "intake_screening_done",
+            "attached_at",
+            "closed_at",
+            "closed_reason",
+            "note",
+            "proposal",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    """A proposal of a matching run, its reasons (codes with values) and runner-ups."""
+
+    oht = serializers.CharField(source="patient.oht.code", read_only=True)
+    hcc_id = serializers.CharField(source="patient.hcc_id", read_only=True)
+    status = ProposalStatusField(read_only=True)
+    reasons = serializers.JSONField(read_only=True)
+    alternatives = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id",
+            "run",
+            "patient",
+            "hcc_id",
+            "oht",
+            "location",
+            "score",
+            "distance_km",
+            "reasons",
+            "alternatives",
+            "status",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class ReferralCreateInputSerializer(serializers.Serializer):
+    """Refer a patient of your OHTs to a practice location (of the patient's OHT or
+    one of its matching partners). Send an `Idempotency-Key` header to retry safely."""
+
+    patient = serializers.IntegerField(min_value=1)
+    location = serializers.IntegerField(min_value=1)
+
+
+class ReferralTransitionInputSerializer(serializers.Serializer):
+    """Move a referral on: `reason` is required to decline (a decline reason) or close
+    (a closing reason), `intake_on` to book the intake."""
+
+    to = ReferralTargetField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=16)
+    intake_on = serializers.DateField(required=False, allow_null=True, default=None)
+    history_updated = serializers.BooleanField(required=False, default=False)
+    screening_done = serializers.BooleanField(required=False, default=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class ProposalRejectInputSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)

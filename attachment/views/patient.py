@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from attachment import services
-from attachment.choices import PreferredContact
+from attachment.choices import PreferredContact, ProposalStatus
 from attachment.forms import LocalContactForm, OutreachAttemptForm, VerificationForm
 from attachment.priority import patient_priority
 from attachment.selectors import patient_get
@@ -93,9 +93,21 @@ def _render_page(request, patient, *, status: int = 200, **bound_forms):
         "due_for_call": is_due_for_call(patient),
         "preferred_language_label": language_label(patient.preferred_language),
         "support_offers": offer_list(user=request.user, patient_id=patient.pk),
+        **_referral_context(patient),
         **forms,
     }
     return render(request, "attachment/patient_detail.html", context, status=status)
+
+
+def _referral_context(patient) -> dict:
+    """The patient's referrals, newest first, and the proposal awaiting a decision."""
+    return {
+        "referrals": list(patient.referrals.select_related("location__clinician")),
+        "current_proposal": patient.proposals.filter(status=ProposalStatus.PROPOSED)
+        .select_related("location__clinician", "run")
+        .order_by("-run__created_at", "-pk")
+        .first(),
+    }
 
 
 @login_required
