@@ -333,6 +333,8 @@ CLINICIAN_LINK_DAYS = int(os.environ.get("DJANGO_CLINICIAN_LINK_DAYS", "21"))
 # Matching: how far (km between FSA centroids) a patient may be proposed a location,
 # the weights of fit, and the business days a practice has to answer a referral.
 MATCHING_MAX_DISTANCE_KM = float(os.environ.get("DJANGO_MATCHING_MAX_DISTANCE_KM", "25"))
+# A virtual practice is offered to patients of remote FSAs up to this far away.
+MATCHING_VIRTUAL_MAX_KM = float(os.environ.get("DJANGO_MATCHING_VIRTUAL_MAX_KM", "200"))
 MATCHING_FIT = {
     "version": "2026.1",
     "language": 50,

@@ -15,7 +15,9 @@ A patient–location pair is a candidate when
 - the declaration's required languages, when it names some, include the patient's;
 - a complex vulnerable patient only where the declaration takes complex patients;
 - it is reachable: same FSA, FSA centroids at most `MATCHING_MAX_DISTANCE_KM` apart,
-  or a practice offering virtual visits for a patient in a remote FSA (digit 0);
+  or a practice offering virtual visits for a patient in a remote FSA (digit 0) whose
+  centroid is at most `MATCHING_VIRTUAL_MAX_KM` away (family practice by video still
+  needs the odd visit in person, so a virtual practice serves its own part of Ontario);
 - French is a hard constraint: a patient who needs care in French and has at least one
   French-speaking candidate keeps only French-speaking ones.
 
@@ -328,12 +330,15 @@ def build_candidates(
     households: set | None = None,
     *,
     max_km: float | None = None,
+    virtual_max_km: float | None = None,
     fit: dict | None = None,
     priority: dict | None = None,
 ) -> Candidates:
     """Apply the candidate rules to every patient–location pair within reach and
     compute each pair's value (see the module docstring)."""
     max_km = settings.MATCHING_MAX_DISTANCE_KM if max_km is None else max_km
+    if virtual_max_km is None:
+        virtual_max_km = settings.MATCHING_VIRTUAL_MAX_KM
     fit = fit or settings.MATCHING_FIT
     priority = priority or settings.ATTACHMENT_PRIORITY
     n, m = len(patients), len(locations)
@@ -342,6 +347,7 @@ def build_candidates(
     km_matrix = fsa_distances(fsas)
     with np.errstate(invalid="ignore"):
         reach = km_matrix <= max_km
+        virtual_reach = km_matrix <= virtual_max_km
     pat_fsa = np.array([fsa_index[f] for f in patients.fsa], dtype=np.int32)
     loc_fsa = np.array([fsa_index[f] for f in locations.fsa], dtype=np.int32)
     pat_bits, loc_bits, required = _language_bits(patients, locations)
@@ -364,7 +370,8 @@ def build_candidates(
         near = [by_fsa[g] for g in np.flatnonzero(reach[f]) if g in by_fsa]
         in_person = np.concatenate(near) if near else np.empty(0, dtype=np.int64)
         if is_remote_fsa(fsas[f]) and len(virtual_locations):
-            extra = np.setdiff1d(virtual_locations, in_person, assume_unique=False)
+            within = virtual_locations[virtual_reach[f, loc_fsa[virtual_locations]]]
+            extra = np.setdiff1d(within, in_person, assume_unique=False)
         else:
             extra = np.empty(0, dtype=np.int64)
         locs = np.concatenate([in_person, extra]).astype(np.int64)

@@ -137,13 +137,19 @@ def test_it_reaches_the_same_and_neighbouring_fsas_but_not_far_ones(oht_a, setti
     assert km[neighbour.pk] == pytest.approx(2.0, abs=0.1)
 
 
-def test_it_offers_virtual_practices_to_remote_fsas_only(oht_b):
+def test_it_offers_virtual_practices_to_remote_fsas_only(oht_b, settings):
+    settings.MATCHING_MAX_DISTANCE_KM = 1  # in person: the same FSA only
     make_patient(oht_b, "HCC2000000001", fsa="K0A", postal_code="K0A1A0")
     make_patient(oht_b, "HCC2000000002", fsa="K1N", postal_code="K1N5T5")
-    virtual = open_location(oht_b, "1", fsa="P3A", virtual_care=True)
-    open_location(oht_b, "2", fsa="P3B", virtual_care=False)
+    virtual = open_location(oht_b, "1", fsa="K2P", virtual_care=True)  # about 48 km
+    open_location(oht_b, "2", fsa="K2P", virtual_care=False)
+    # A virtual practice in Sudbury, 400 km away, is beyond MATCHING_VIRTUAL_MAX_KM.
+    open_location(oht_b, "3", fsa="P3A", virtual_care=True)
 
     assert pairs_of(oht_b) == {("HCC2000000001", virtual.pk)}
+    settings.MATCHING_VIRTUAL_MAX_KM = 500
+    assert len(pairs_of(oht_b)) == 2
+    settings.MATCHING_VIRTUAL_MAX_KM = 200
     c = read_candidates(oht_b)
     assert {r["code"] for r in pair_reasons(c, 0)} >= {"virtual"}
 
