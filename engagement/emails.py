@@ -51,7 +51,7 @@ def message_urls(message: Message) -> list[str]:
         for part in split_links(body)
         if part.url
     ]
-    urls += [resource.url for resource in message.resources.order_by("title_en", "pk")]
+    urls += [resource.link for resource in message.resources.order_by("title_en", "pk")]
     return list(dict.fromkeys(urls))
 
 
@@ -106,7 +106,7 @@ def compose(
             "resources": [
                 {
                     "title": resource.title_in(language),
-                    "url": tracked(resource.url),
+                    "url": tracked(resource.link),
                     "other_language": resource.language not in (language, ResourceLanguage.BOTH),
                     "language": resource.get_language_display(),
                 }

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from engagement.choices import QuestionKind
-from engagement.models import Message, Question, Resource
+from engagement.models import RESOURCE_FILE_MAX_BYTES, Message, Question, Resource
 from engagement.services import AnswerInput
 
 
@@ -77,7 +77,9 @@ class QuestionForm(forms.ModelForm):
 
 
 class ResourceForm(forms.ModelForm):
-    url = forms.URLField(label=_("Address"), max_length=2000, assume_scheme="https")
+    """An address or an uploaded file, never both."""
+
+    url = forms.URLField(label=_("Address"), max_length=2000, assume_scheme="https", required=False)
 
     class Meta:
         model = Resource
@@ -86,6 +88,7 @@ class ResourceForm(forms.ModelForm):
             "title_en",
             "title_fr",
             "url",
+            "file",
             "language",
             "audience",
             "description_en",
@@ -104,6 +107,23 @@ class ResourceForm(forms.ModelForm):
         else:
             self.fields["oht"].queryset = ohts
             self.fields["oht"].empty_label = None
+        self.fields["file"].help_text = _(
+            "PDF, Word, Excel, PowerPoint, text or an image, up to 10 MB. Education "
+            "material only: never a document about a patient."
+        )
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload and getattr(upload, "size", 0) > RESOURCE_FILE_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        has_url, has_file = bool(data.get("url")), bool(data.get("file"))
+        if has_url == has_file:
+            raise forms.ValidationError(_("Give either an address or a file, not both."))
+        return data
 
 
 class SurveyForm(forms.Form):

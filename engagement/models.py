@@ -9,9 +9,10 @@ tracked links, so the metrics always describe what went out."""
 import uuid
 
 from django.conf import settings
-from django.core.validators import URLValidator
+from django.core.validators import FileExtensionValidator, URLValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,16 +36,35 @@ def in_language(language: str, english: str, french: str) -> str:
     return french if language == "fr" and french else english
 
 
+RESOURCE_FILE_TYPES = ("pdf", "docx", "xlsx", "pptx", "odt", "txt", "png", "jpg", "jpeg")
+RESOURCE_FILE_MAX_BYTES = 10 * 1024 * 1024
+
+
+def resource_upload_path(resource, filename: str) -> str:
+    """Files sit under the resource's own key, so two uploads never collide and the
+    stored name reveals nothing about the OHT."""
+    return f"engagement/resources/{resource.key}/{filename}"
+
+
 class Resource(models.Model):
     """An education resource an OHT shares with clinicians (a guide, a webinar, a
-    form). It lives elsewhere: the library keeps its address, not the file."""
+    form): an address elsewhere, or a file kept by the portal. A file is served at an
+    unguessable address (`link`) so a clinician opens it from an e-mail without an
+    account; resources are education material, never patient data."""
 
     oht = models.ForeignKey(
         OHT, on_delete=models.CASCADE, related_name="engagement_resources", verbose_name=_("OHT")
     )
     title_en = models.CharField(_("English title"), max_length=200)
     title_fr = models.CharField(_("French title"), max_length=200)
-    url = models.URLField(_("address"), max_length=2000, validators=[web_url])
+    key = models.UUIDField(_("key"), default=uuid.uuid4, unique=True, editable=False)
+    url = models.URLField(_("address"), max_length=2000, validators=[web_url], blank=True)
+    file = models.FileField(
+        _("file"),
+        upload_to=resource_upload_path,
+        blank=True,
+        validators=[FileExtensionValidator(RESOURCE_FILE_TYPES)],
+    )
     language = models.CharField(
         _("language of the resource"), max_length=4, choices=ResourceLanguage.choices
     )
@@ -68,12 +88,27 @@ class Resource(models.Model):
         verbose_name = _("resource")
         verbose_name_plural = _("resources")
         ordering = ["oht", "title_en"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(url="") & ~Q(file="")) | (~Q(url="") & Q(file="")),
+                name="resource_address_or_file",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title_en
 
     def title_in(self, language: str) -> str:
         return in_language(language, self.title_en, self.title_fr)
+
+    @property
+    def link(self) -> str:
+        """Where the resource opens: its address, or the portal's address of its file."""
+        if self.file:
+            return settings.PORTAL_BASE_URL + reverse(
+                "engagement_resource_file", kwargs={"key": self.key}
+            )
+        return self.url
 
 
 class Message(models.Model):

@@ -1,5 +1,5 @@
-"""The resource library: links to education resources, with their language and
-audience, that messages list at the end of the e-mail. Files are kept elsewhere."""
+"""The resource library: education resources (an address, or a file the portal keeps),
+with their language and audience, that messages list at the end of the e-mail."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,7 +25,12 @@ def resource_index(request):
 
 
 def _resource_form(request, resource: Resource):
-    form = ResourceForm(request.POST or None, instance=resource, ohts=manageable_ohts(request.user))
+    form = ResourceForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=resource,
+        ohts=manageable_ohts(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         resource_save(resource=form.instance, actor=request.user, request=request)
         messages.success(request, _("Resource saved."))

@@ -5,8 +5,8 @@ expiring clinician link (clinicians.links): a refused link gets a bilingual 403.
 
 import base64
 
-from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -17,6 +17,7 @@ from clinicians.links import LinkRefused, link_resolve, link_use_record
 from clinicians.models import ClinicianLinkUse
 from engagement.choices import QuestionKind
 from engagement.forms import SurveyForm
+from engagement.models import Resource
 from engagement.selectors import recipient_for_link
 from engagement.services import (
     AnswerInput,
@@ -138,3 +139,13 @@ def survey(request, clinician_id: int, token: str):
             },
             status=400 if request.method == "POST" else 200,
         )
+
+
+@require_GET
+def resource_file(request, key):
+    """A file of the resource library, for anyone with its unguessable address (the
+    e-mails link to it through their tracked links). Inactive resources are gone."""
+    resource = get_object_or_404(Resource, key=key, active=True)
+    if not resource.file:
+        raise Http404
+    return FileResponse(resource.file.open("rb"), filename=resource.file.name.rsplit("/", 1)[-1])
