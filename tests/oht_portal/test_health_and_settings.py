@@ -1,6 +1,7 @@
 """Operators' health check, and settings that refuse an unsafe deployment."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,13 @@ def test_health_says_503_when_the_database_is_down(client):
         response = client.get(reverse("health"))
     assert response.status_code == 503
     assert response.json()["status"] == "degraded"
+
+
+def test_every_setting_read_from_the_environment_is_documented():
+    """A deployment learns its variables from .env.example: each DJANGO_ variable
+    settings.py reads is there, set or commented out."""
+    read = set(re.findall(r'"(DJANGO_[A-Z_]+)"', (ROOT / "oht_portal" / "settings.py").read_text()))
+    documented = set(
+        re.findall(r"^#?\s*(DJANGO_[A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M)
+    )
+    assert read - documented == set()
