@@ -326,12 +326,13 @@ def referral_list(*, user) -> QuerySet[Referral]:
     )
 
 
-def referral_get(*, user, pk: int, request=None) -> Referral:
-    """One referral, or 404 outside the user's OHTs (the refusal is audited)."""
+def _scoped_get(scoped: QuerySet, pk: int, *, user, request):
+    """One row of a patient's record from `scoped`, or 404 when it is outside the user's
+    OHTs; a refused look at an existing row is audited against its patient."""
     try:
-        return referral_list(user=user).get(pk=pk)
-    except Referral.DoesNotExist:
-        outsider = Referral.objects.select_related("patient__oht").filter(pk=pk).first()
+        return scoped.get(pk=pk)
+    except scoped.model.DoesNotExist:
+        outsider = scoped.model.objects.select_related("patient__oht").filter(pk=pk).first()
         if outsider is not None:
             audit_record(
                 actor=user,
@@ -342,6 +343,10 @@ def referral_get(*, user, pk: int, request=None) -> Referral:
                 outcome=AuditOutcome.DENIED,
             )
         raise Http404 from None
+
+
+def referral_get(*, user, pk: int, request=None) -> Referral:
+    return _scoped_get(referral_list(user=user), pk, user=user, request=request)
 
 
 def proposal_list(*, user) -> QuerySet[Proposal]:
@@ -354,21 +359,7 @@ def proposal_list(*, user) -> QuerySet[Proposal]:
 
 
 def proposal_get(*, user, pk: int, request=None) -> Proposal:
-    """One proposal, or 404 outside the user's OHTs (the refusal is audited)."""
-    try:
-        return proposal_list(user=user).get(pk=pk)
-    except Proposal.DoesNotExist:
-        outsider = Proposal.objects.select_related("patient__oht").filter(pk=pk).first()
-        if outsider is not None:
-            audit_record(
-                actor=user,
-                action=AuditAction.VIEW,
-                request=request,
-                obj=outsider,
-                patient=outsider.patient,
-                outcome=AuditOutcome.DENIED,
-            )
-        raise Http404 from None
+    return _scoped_get(proposal_list(user=user), pk, user=user, request=request)
 
 
 def is_business_day(day: date) -> bool:
