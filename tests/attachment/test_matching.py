@@ -14,6 +14,7 @@ from django.utils import translation
 
 from attachment.choices import MatchingRunStatus, ProposalStatus, ReferralStatus
 from attachment.matching import run as run_module
+from attachment.matching import solver as solver_module
 from attachment.matching.candidates import (
     HOUSEHOLD,
     LANGUAGE,
@@ -631,3 +632,87 @@ def test_the_solver_ignores_locations_and_patients_without_pairs():
     best = solve(c)
     assert best.value == brute_force(c)
     assert 0 not in c.location[best.pairs].tolist()
+
+
+# --- solving by type, and the proof ---------------------------------------------------
+
+
+def typed_candidates(rng: random.Random, n: int, m: int, types: int) -> Candidates:
+    """Patients of a few types (same locations, same fits), each with their own
+    priority: the structure real candidates have, where the solver works by type."""
+    c = random_candidates(rng, n, m)
+    rows = [
+        {loc: rng.randint(0, 30) for loc in range(m) if rng.random() < 0.7} or {0: 0}
+        for _ in range(types)
+    ]
+    kind = [rng.randrange(types) for _ in range(n)]
+    priority = [rng.choice([1, 5, 40, 100]) for _ in range(n)]
+    pairs = [(p, loc, priority[p] + fit) for p in range(n) for loc, fit in rows[kind[p]].items()]
+    p = np.array([x[0] for x in pairs], dtype=np.int32)
+    loc = np.array([x[1] for x in pairs], dtype=np.int32)
+    value = np.array([x[2] for x in pairs], dtype=np.int64)
+    order = np.lexsort((loc, -value, p))
+    c.patient, c.location, c.value = p[order], loc[order], value[order]
+    c.km = np.zeros(len(pairs), np.float32)
+    c.flags = np.zeros(len(pairs), np.uint8)
+    c.score = c.value.astype(float)
+    c.locations.capacity = np.array([rng.randint(1, 3) for _ in range(m)], dtype=np.int32)
+    return c
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_solving_by_type_matches_brute_force(seed):
+    c = typed_candidates(random.Random(500 + seed), 7, 3, types=2)
+    best = solve(c)
+    assert best.value == brute_force(c)
+    assert best.bound == best.value
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_solving_by_type_matches_the_patient_level_flow_on_larger_instances(seed, monkeypatch):
+    c = typed_candidates(random.Random(900 + seed), 300, 25, types=12)
+    full = solver_module.solve_full(c)
+    # The by-type answer must stand on its own proof, without the per-patient solve.
+    monkeypatch.setattr(solver_module, "solve_full", None)
+    best = solve(c)
+    assert best.value == int(c.value[full].sum())
+    assert best.bound == best.value
+    assert len(set(c.patient[best.pairs].tolist())) == len(best.pairs)
+    load = np.bincount(c.location[best.pairs], minlength=len(c.locations))
+    assert (load <= c.locations.capacity).all()
+
+
+def test_a_type_matches_its_highest_priority_first_then_first_come():
+    c = typed_candidates(random.Random(1), 6, 1, types=1)
+    c.locations.capacity = np.array([2], dtype=np.int32)
+    c.value = np.array([50, 90, 50, 90, 90, 10], dtype=np.int64)[c.patient]
+    c.patients.registered = np.array([1, 30, 2, 20, 10, 0], dtype=np.int32)
+    best = solve(c)
+    # Priority 90 for patients 1, 3 and 4; of those, 4 and 3 came first.
+    assert sorted(c.patient[best.pairs].tolist()) == [3, 4]
+
+
+def test_certify_refuses_a_worse_an_overfull_or_a_double_assignment():
+    c = typed_candidates(random.Random(4), 40, 6, types=4)
+    best = solve(c)
+    assert solver_module.certify(c, best.pairs) == best.value
+    first_come = greedy(c)
+    assert first_come.value < best.value  # this instance's greedy is worse
+    assert solver_module.certify(c, first_come.pairs) is None
+    # One location given every pair it has: more than its places.
+    overfull = np.flatnonzero(c.location == 0)
+    assert len(overfull) > c.locations.capacity[0]
+    assert solver_module.certify(c, overfull) is None
+    # A patient given two places.
+    twice = np.flatnonzero(c.patient == c.patient[0])[:2]
+    assert solver_module.certify(c, twice) is None
+
+
+def test_an_uncertified_solution_is_solved_again_per_patient(monkeypatch, caplog):
+    c = typed_candidates(random.Random(4), 40, 6, types=4)
+    monkeypatch.setattr(solver_module, "_solve_by_type", lambda c: greedy(c).pairs)
+    best = solve(c)
+    assert best.value == int(c.value[solver_module.solve_full(c)].sum())
+    assert best.value > greedy(c).value
+    assert best.bound == best.value
+    assert "not certified" in caplog.text
