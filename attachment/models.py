@@ -489,7 +489,6 @@ class Proposal(models.Model):
         max_length=10,
         choices=ProposalStatus.choices,
         default=ProposalStatus.PROPOSED,
-        db_index=True,
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -507,6 +506,16 @@ class Proposal(models.Model):
         ordering = ["run", "-score", "id"]
         constraints = [
             models.UniqueConstraint(fields=["run", "patient"], name="proposal_one_per_patient")
+        ]
+        # A patient's undecided proposal is what a new run supersedes and the patient
+        # page shows; decided ones are history. (A plain index on status, with its
+        # LIKE twin on PostgreSQL, cost every province-sized run's COPY two indexes.)
+        indexes = [
+            models.Index(
+                fields=["patient"],
+                condition=models.Q(status="proposed"),
+                name="proposal_undecided_patient",
+            )
         ]
 
     def __str__(self) -> str:
