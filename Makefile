@@ -7,7 +7,7 @@ DEMO_ENV = DJANGO_MFA_REQUIRED=false
 TEST_ENV = DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not-a-secret} \
 	DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false
 
-.PHONY: demo test lint install
+.PHONY: demo test lint install fuzz bench-api
 
 $(BIN)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 ($(PYTHON)) is required"; exit 1; }
@@ -17,6 +17,10 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 install: $(BIN)/.installed
+
+$(BIN)/.installed-fuzz: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[dev,fuzz]'
+	touch $@
 
 PATIENTS ?= 3000
 
@@ -30,3 +34,14 @@ test: $(BIN)/.installed
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
+
+# Schemathesis against the API served by gunicorn, bounded in time (tests/api_fuzz/run.py).
+# On PostgreSQL when DATABASE_URL is set (a scratch database beside it), else SQLite.
+FUZZ_TIME ?= 150
+FUZZ_EXAMPLES ?= 20
+fuzz: $(BIN)/.installed-fuzz
+	$(TEST_ENV) $(BIN)/python -m tests.api_fuzz.run --max-time $(FUZZ_TIME) --max-examples $(FUZZ_EXAMPLES)
+
+# 50 care connectors against gunicorn and 250,000 patients (needs DATABASE_URL, PostgreSQL).
+bench-api: $(BIN)/.installed
+	$(TEST_ENV) $(BIN)/python benchmarks/api_load.py

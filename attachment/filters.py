@@ -107,7 +107,10 @@ class WaitlistFilter(django_filters.FilterSet):
         choices=WAIT_BANDS, method="filter_wait_band", label=_("Time waiting"), empty_label=ANY
     )
     min_months_waiting = django_filters.NumberFilter(
-        method="filter_min_months", min_value=0, label=_("Waiting at least (months)")
+        method="filter_min_months",
+        min_value=0,
+        max_value=1200,  # a century: past it the date arithmetic overflows
+        label=_("Waiting at least (months)"),
     )
     status = django_filters.ChoiceFilter(
         choices=HCCStatus.choices, label=_("HCC status"), empty_label=ANY

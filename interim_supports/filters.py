@@ -86,11 +86,10 @@ class SupportFilter(django_filters.FilterSet):
 
     def filter_stale(self, queryset, name, value):
         today = timezone.localdate()
-        stale = [
-            s.pk
-            for s in queryset.only("pk", "last_verified_on", "review_every_days")
-            if s.is_stale(today)
-        ]
+        # Without with_schedule's joins and prefetches: `only` cannot defer joined rows.
+        bare = queryset.select_related(None).prefetch_related(None)
+        dated = bare.only("pk", "last_verified_on", "review_every_days")
+        stale = [s.pk for s in dated if s.is_stale(today)]
         return queryset.filter(pk__in=stale) if value else queryset.exclude(pk__in=stale)
 
     def filter_open_now(self, queryset, name, value):

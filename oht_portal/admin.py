@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from oht_portal.admin_mixins import ReadOnlyAdminMixin
 from oht_portal.models import (
     OHT,
+    ApiReadAlert,
+    ApiTokenGrant,
     AuditEvent,
     ImportIssue,
     ImportRun,
@@ -147,3 +149,48 @@ class ImportIssueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["severity", "run__kind"]
     search_fields = ["column", "reason", "=run__id"]
     list_select_related = ["run"]
+
+
+@admin.register(ApiTokenGrant)
+class ApiTokenGrantAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The history of every API token: made and revoked on the portal's token pages
+    only, so that each change is audited (knox's own admin lists the live hashes)."""
+
+    list_display = [
+        "token_key",
+        "user_email",
+        "label",
+        "scope",
+        "created_at",
+        "expires_at",
+        "created_by",
+        "oht",
+        "revoked_at",
+        "revoked_by",
+    ]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter), "oht"]
+    search_fields = ["token_key", "user_email", "label", "created_by__email"]
+    date_hierarchy = "created_at"
+    list_select_related = ["created_by", "oht", "revoked_by"]
+    exclude = ["token"]
+
+
+@admin.register(ApiReadAlert)
+class ApiReadAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Unusual API reads; privacy leads close them from the audit page."""
+
+    list_display = [
+        "created_at",
+        "user_email",
+        "token_key",
+        "window_start",
+        "patients_read",
+        "threshold",
+        "resolution",
+        "closed_at",
+        "closed_by",
+    ]
+    list_filter = ["resolution", ("closed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user_email", "token_key"]
+    date_hierarchy = "created_at"
+    list_select_related = ["closed_by"]

@@ -10,3 +10,4 @@ class OhtPortalConfig(AppConfig):
 
     def ready(self) -> None:
         from oht_portal import signals  # noqa: F401  (connects the login audit receivers)
+        from oht_portal.api import schema  # noqa: F401  (OpenAPI: the token auth scheme)

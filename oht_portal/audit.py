@@ -38,6 +38,21 @@ def _request_fields(request) -> dict:
     return {"path": request.path[:300], "ip_address": client_ip(request)}
 
 
+# Reads of health information: each patient record returned counts towards the
+# per-token hourly total behind the unusual-read alert (writes do not).
+READ_ACTIONS = frozenset(
+    {AuditAction.VIEW, AuditAction.LIST, AuditAction.SEARCH, AuditAction.EXPORT}
+)
+
+
+def _count_api_reads(request, actor, count: int) -> None:
+    if request is None or count <= 0:
+        return
+    from oht_portal.api.read_alerts import patient_reads_count
+
+    patient_reads_count(request=request, actor=actor, count=count)
+
+
 def audit_record(
     *,
     actor,
@@ -53,7 +68,7 @@ def audit_record(
     if patient is not None:
         oht_code = oht_code or patient.oht.code
     target = obj if obj is not None else patient
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         **_actor_fields(actor),
         **_request_fields(request),
         action=action,
@@ -64,6 +79,9 @@ def audit_record(
         outcome=outcome,
         detail=detail or {},
     )
+    if patient is not None and action in READ_ACTIONS and outcome == AuditOutcome.SUCCESS:
+        _count_api_reads(request, actor, 1)
+    return event
 
 
 @transaction.atomic
@@ -90,4 +108,6 @@ def audit_record_patients(
         for patient in patients
     ]
     AuditEvent.objects.bulk_create(rows, batch_size=2000)
+    if action in READ_ACTIONS:
+        _count_api_reads(request, actor, len(rows))
     return len(rows)

@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     PCN_LEAD = "pcn_lead", _("PCN clinical lead")
     CARE_CONNECTOR = "care_connector", _("Care connector")
     PRIVACY_LEAD = "privacy_lead", _("OHT privacy lead")
+    OHT_ADMIN = "oht_admin", _("OHT administrator")
 
 
 # Roles whose work needs patient-level health information (minimum necessary: PCN
@@ -20,6 +21,8 @@ AUDIT_ROLES = frozenset({Role.PRIVACY_LEAD})
 # Roles that keep the clinician directory and capacity up to date and message
 # clinicians. Everyone with a role in an OHT may read its directory (no PHI in it).
 DIRECTORY_EDIT_ROLES = frozenset({Role.OHT_STAFF, Role.PCN_LEAD})
+# OHT administrators manage the API tokens of their OHTs' care connectors (no PHI).
+TOKEN_ADMIN_ROLES = frozenset({Role.OHT_ADMIN})
 
 
 class RegionCode(models.TextChoices):
@@ -46,6 +49,25 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Failed login")
     LOGOUT = "logout", _("Logged out")
     AUDIT_QUERY = "audit_query", _("Queried the audit trail")
+    ALERT = "alert", _("Raised an alert")
+
+
+class ApiTokenScope(models.TextChoices):
+    """What an API token may do; the browser session is not limited by it."""
+
+    READ_ONLY = "read_only", _("Read only")
+    READ_WRITE = "read_write", _("Read and write")
+
+
+class ApiTokenStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+class AlertResolution(models.TextChoices):
+    TOKEN_REVOKED = "token_revoked", _("Token revoked")
+    DISMISSED = "dismissed", _("Dismissed as expected")
 
 
 class AuditOutcome(models.TextChoices):

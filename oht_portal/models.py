@@ -9,7 +9,15 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from oht_portal.choices import AuditAction, AuditOutcome, RegionCode, Role
+from oht_portal.choices import (
+    AlertResolution,
+    ApiTokenScope,
+    ApiTokenStatus,
+    AuditAction,
+    AuditOutcome,
+    RegionCode,
+    Role,
+)
 
 oht_code_validator = RegexValidator(r"^OHT\d{3}$", _("An OHT code is OHT followed by 3 digits."))
 fsa_validator = RegexValidator(
@@ -337,3 +345,135 @@ class ImportIssue(models.Model):
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.column} {self.reason}"
+
+
+class ApiTokenGrant(models.Model):
+    """What a knox API token is for (label, scope), who made it, and how it ended.
+
+    Knox keeps only the hash of the live token and deletes the row when the token is
+    revoked or found expired; this row stays (the link is set to null) so that the
+    history of every token ever issued survives for the audit."""
+
+    token = models.OneToOneField(
+        settings.KNOX_TOKEN_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grant",
+        verbose_name=_("live token"),
+    )
+    token_key = models.CharField(_("token starts with"), max_length=25, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="api_token_grants",
+        verbose_name=_("user"),
+    )
+    user_email = models.CharField(_("user e-mail"), max_length=254)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    scope = models.CharField(_("scope"), max_length=10, choices=ApiTokenScope.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    oht = models.ForeignKey(
+        OHT,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created for the OHT"),
+        help_text=_("Set when an OHT administrator made the token for a care connector."),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.token_key} · {self.user_email}"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return ApiTokenStatus.REVOKED
+        if self.token_id is None or (self.expires_at and self.expires_at <= timezone.now()):
+            return ApiTokenStatus.EXPIRED
+        return ApiTokenStatus.ACTIVE
+
+    def get_status_display(self) -> str:
+        return ApiTokenStatus(self.status).label
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ApiTokenStatus.ACTIVE
+
+
+class ApiReadAlert(models.Model):
+    """One token (or one signed-in user) returned an unusual number of patient records
+    within one clock hour. Counts and ids only: no health information."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="api_read_alerts",
+        verbose_name=_("user"),
+    )
+    user_email = models.CharField(_("user e-mail"), max_length=254)
+    token_key = models.CharField(
+        _("token starts with"),
+        max_length=25,
+        blank=True,
+        help_text=_("Blank when the reads came from a browser session."),
+    )
+    window_start = models.DateTimeField(_("hour starting"))
+    patients_read = models.PositiveIntegerField(_("patient records returned"))
+    threshold = models.PositiveIntegerField(_("threshold per hour"))
+    created_at = models.DateTimeField(_("raised"), default=timezone.now, db_index=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    resolution = models.CharField(
+        _("resolution"), max_length=20, choices=AlertResolution.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("unusual API read alert")
+        verbose_name_plural = _("unusual API read alerts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user_email", "token_key", "window_start"], name="uniq_api_read_alert"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_email} {self.token_key or '-'} {self.window_start:%Y-%m-%d %H:00}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -270,24 +271,60 @@ EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "portal@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+
 # --- REST API -----------------------------------------------------------------------
+def _api_rate(name: str, default: str) -> str | None:
+    """A DRF rate such as 600/min; "off" (or empty) turns that throttle off."""
+    value = os.environ.get(name, default).strip().lower()
+    if value in {"", "off", "none"}:
+        return None
+    number, _slash, period = value.partition("/")
+    if not number.isdigit() or period not in {"s", "sec", "m", "min", "h", "hour", "d", "day"}:
+        raise ImproperlyConfigured(
+            f"{name} must look like 600/min (a number, then /s, /min, /hour or /day) or off."
+        )
+    return value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # knox's hashed, expiring tokens, refusing writes with a read-only token.
+        "oht_portal.api.authentication.ScopedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["oht_portal.api.permissions.IsPortalUser"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "oht_portal.api.permissions.IsPortalUser",
+        "oht_portal.api.permissions.TokenScope",
+    ],
+    # Per token (per user for a browser session), reads and writes counted apart.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "oht_portal.api.throttling.ApiReadThrottle",
+        "oht_portal.api.throttling.ApiWriteThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_read": _api_rate("DJANGO_API_RATE_READ", "600/min"),
+        "api_write": _api_rate("DJANGO_API_RATE_WRITE", "120/min"),
+    },
     "DEFAULT_PAGINATION_CLASS": "oht_portal.api.pagination.CappedLimitOffsetPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with the API's error shape, ETag and idempotency conventions.
+    "DEFAULT_SCHEMA_CLASS": "oht_portal.api.openapi.PortalAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "oht_portal.api.exceptions.api_exception_handler",
     "PAGE_SIZE": 50,
 }
-API_MAX_PAGE_SIZE = 500
+# No API page holds more rows than this, whatever `limit` the caller asks for.
+API_MAX_PAGE_SIZE = int(os.environ.get("DJANGO_API_MAX_PAGE_SIZE", "500"))
+# A person chooses how long each token lasts, up to this many days.
+API_TOKEN_MAX_DAYS = int(os.environ.get("DJANGO_API_TOKEN_MAX_DAYS", "90"))
+# Patient records one token (or session) may receive in a clock hour before an alert is
+# raised for the privacy leads; 0 turns the alert off.
+API_ALERT_PATIENTS_PER_HOUR = int(os.environ.get("DJANGO_API_ALERT_PATIENTS_PER_HOUR", "2000"))
+# knox's token model is swappable; naming it lets the portal's token history point to it.
+KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105 (a model name, not a secret)
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=int(os.environ.get("DJANGO_API_TOKEN_DAYS", "30"))),
     "AUTO_REFRESH": False,
@@ -342,6 +379,21 @@ MATCHING_FIT = {
     "per_km": 1,
 }
 REFERRAL_ANSWER_BUSINESS_DAYS = int(os.environ.get("DJANGO_REFERRAL_ANSWER_BUSINESS_DAYS", "5"))
+# The quarterly dashboard: counts of 1..N people are suppressed in everything that leaves
+# the portal (exports, the printed summary, the API); the targets its burn-downs aim at
+# (the cohort cleared by spring 2026, i.e. the end of fiscal 2025-26; 100% attachment
+# by 2029); and how many recent quarters the projection's pace is measured over.
+REPORTING_SMALL_CELL_MAX = int(os.environ.get("DJANGO_REPORTING_SMALL_CELL_MAX", "5"))
+REPORTING_COHORT_TARGET_DATE = date.fromisoformat(
+    os.environ.get("DJANGO_REPORTING_COHORT_TARGET_DATE", "2026-03-31")
+)
+REPORTING_ATTACHMENT_TARGET_DATE = date.fromisoformat(
+    os.environ.get("DJANGO_REPORTING_ATTACHMENT_TARGET_DATE", "2029-03-31")
+)
+REPORTING_PACE_QUARTERS = int(os.environ.get("DJANGO_REPORTING_PACE_QUARTERS", "2"))
+# Rebuild the quarterly figures of the OHTs an import covered once it succeeds (a
+# Celery task; inline when Celery is eager). Benchmarks of the import alone turn it off.
+REPORTING_BUILD_AFTER_IMPORT = env_bool("DJANGO_REPORTING_BUILD_AFTER_IMPORT", True)
 # The portal's public address, for links in e-mails sent outside a request (Celery).
 PORTAL_BASE_URL = os.environ.get("DJANGO_PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -381,5 +433,10 @@ CELERY_BEAT_SCHEDULE = {
     "capacity-reminders": {
         "task": "clinicians.tasks.capacity_reminders_send",
         "schedule": 24 * 3600,
+    },
+    # Every OHT's current and previous fiscal quarter, at night (CELERY_TIMEZONE).
+    "metrics-nightly": {
+        "task": "reporting.tasks.metrics_build_nightly",
+        "schedule": crontab(hour=2, minute=30),
     },
 }

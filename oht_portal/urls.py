@@ -19,10 +19,24 @@ urlpatterns = [
         views.api_token_revoke_view,
         name="api_token_revoke",
     ),
+    path(
+        "account/api-tokens/connectors/<int:user_id>/",
+        views.connector_api_tokens,
+        name="connector_api_tokens",
+    ),
+    path(
+        "account/api-tokens/connectors/<int:user_id>/<str:token_key>/revoke/",
+        views.connector_api_token_revoke,
+        name="connector_api_token_revoke",
+    ),
+    path(
+        "audit/alerts/<int:pk>/close/", views.api_read_alert_close_view, name="api_read_alert_close"
+    ),
     path("patients/", include("attachment.urls")),
     path("clinicians/", include("clinicians.urls")),
     path("engagement/", include("engagement.urls")),
     path("supports/", include("interim_supports.urls")),
+    path("reporting/", include("reporting.urls")),
     # No sign-in: a clinician's signed link, and engagement tracking (opens, clicks).
     path("c/", include("clinicians.public_urls")),
     path("e/", include("engagement.public_urls")),

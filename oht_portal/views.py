@@ -19,8 +19,20 @@ from oht_portal.choices import AUDIT_ROLES, AuditAction, Role
 from oht_portal.forms import ApiTokenForm, AuditQueryForm
 from oht_portal.models import Membership
 from oht_portal.scoping import ohts_for_user
-from oht_portal.selectors import api_tokens_of, audit_events_for
-from oht_portal.services import api_token_create, api_token_revoke
+from oht_portal.selectors import (
+    api_read_alerts_for,
+    api_token_history_of,
+    api_tokens_of,
+    audit_events_for,
+    connector_get_for_admin,
+    connectors_administered_by,
+)
+from oht_portal.services import (
+    ApplicationError,
+    api_read_alert_close,
+    api_token_create,
+    api_token_revoke,
+)
 
 
 @login_required
@@ -136,33 +148,131 @@ def audit_log(request):
     return render(
         request,
         "oht_portal/audit_log.html",
-        {"form": form, "page": page, "import_history": import_history},
+        {
+            "form": form,
+            "page": page,
+            "import_history": import_history,
+            "alerts": api_read_alerts_for(user=request.user)[:50],
+        },
     )
 
 
+def _token_form_submit(request, *, user, created_by, oht=None):
+    """Validate the new-token form; on success the clear token (shown once) and a fresh
+    form, else None and the bound form with its errors."""
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return None, form
+    data = form.cleaned_data
+    try:
+        _instance, token = api_token_create(
+            user=user,
+            days=data["days"],
+            scope=data["scope"],
+            label=data["label"],
+            created_by=created_by,
+            oht=oht,
+            request=request,
+        )
+    except ApplicationError as error:
+        form.add_error(None, str(error))
+        return None, form
+    return token, ApiTokenForm()
+
+
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_tokens(request):
-    """Each person makes and revokes their own API tokens; the clear token shows once."""
+    """Each person makes and revokes their own API tokens; the clear token shows once.
+    OHT administrators also find here the care connectors whose tokens they manage."""
     new_token = None
-    form = ApiTokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        _instance, new_token = api_token_create(
-            user=request.user, days=form.cleaned_data["days"], request=request
-        )
-        form = ApiTokenForm()
+    form = ApiTokenForm()
+    if request.method == "POST":
+        new_token, form = _token_form_submit(request, user=request.user, created_by=request.user)
     return render(
         request,
         "oht_portal/api_tokens.html",
-        {"form": form, "tokens": api_tokens_of(user=request.user), "new_token": new_token},
+        {
+            "form": form,
+            "tokens": api_tokens_of(user=request.user),
+            "history": api_token_history_of(user=request.user),
+            "new_token": new_token,
+            "connectors": connectors_administered_by(user=request.user),
+        },
     )
 
 
 @login_required
 @require_POST
 def api_token_revoke_view(request, token_key: str):
-    if api_token_revoke(user=request.user, token_key=token_key, request=request):
+    grant = api_tokens_of(user=request.user).filter(token_key=token_key).first()
+    if grant is not None and api_token_revoke(actor=request.user, grant=grant, request=request):
         messages.success(request, _("The token was revoked."))
     else:
         messages.error(request, _("No such token."))
     return redirect("api_tokens")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def connector_api_tokens(request, user_id: int):
+    """An OHT administrator makes and revokes the tokens of one of their OHTs' care
+    connectors. Anyone else (another OHT's connector, a non-connector) is a 404."""
+    connector, oht = connector_get_for_admin(user=request.user, pk=user_id)
+    new_token = None
+    form = ApiTokenForm()
+    if request.method == "POST":
+        new_token, form = _token_form_submit(
+            request, user=connector, created_by=request.user, oht=oht
+        )
+    return render(
+        request,
+        "oht_portal/connector_api_tokens.html",
+        {
+            "connector": connector,
+            "oht": oht,
+            "form": form,
+            "tokens": api_tokens_of(user=connector),
+            "history": api_token_history_of(user=connector),
+            "new_token": new_token,
+        },
+    )
+
+
+@login_required
+@require_POST
+def connector_api_token_revoke(request, user_id: int, token_key: str):
+    connector, oht = connector_get_for_admin(user=request.user, pk=user_id)
+    grant = api_tokens_of(user=connector).filter(token_key=token_key).first()
+    if grant is not None and api_token_revoke(
+        actor=request.user, grant=grant, oht=oht, request=request
+    ):
+        messages.success(request, _("The token was revoked."))
+    else:
+        messages.error(request, _("No such token."))
+    return redirect("connector_api_tokens", user_id=connector.pk)
+
+
+@login_required
+@require_POST
+def api_read_alert_close_view(request, pk: int):
+    """A privacy lead revokes the token behind an unusual-read alert, or dismisses it."""
+    alert = get_object_or_404(api_read_alerts_for(user=request.user), pk=pk)
+    revoke = request.POST.get("action") == "revoke"
+    # The audit row goes to an OHT of the privacy lead that the person belongs to.
+    oht = (
+        ohts_for_user(request.user, roles=AUDIT_ROLES)
+        .filter(memberships__user_id=alert.user_id)
+        .order_by("code")
+        .first()
+    )
+    if api_read_alert_close(
+        actor=request.user, alert=alert, revoke_token=revoke, oht=oht, request=request
+    ):
+        if revoke:
+            messages.success(request, _("The alert is closed and its token revoked."))
+        else:
+            messages.success(request, _("The alert is closed."))
+    return redirect("audit_log")

@@ -1,6 +1,7 @@
 """The matching API for care connectors and OHT staff: proposals (list, confirm,
 reject) and referrals (create with an idempotency key, move through the lifecycle,
-list with filters, overdue ones included).
+list with filters, overdue ones included). Proposals and referrals carry an ETag;
+confirm, reject and transitions honour If-Match (oht_portal.api.etags).
 
 Reads go through the scoped selectors of `attachment.referrals` (the patient's OHT must
 be one where the caller may see patient data: 404 otherwise) and every patient shown
@@ -9,31 +10,27 @@ transaction. A PCN lead, or anyone without a patient-data role, gets 403. A brok
 answers 409 with a code (`no_capacity_left`, `open_referral_exists`,
 `illegal_transition`) through the API's exception handler."""
 
-import django_filters
-from django.db.models import Q
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from attachment.api.filters import ProposalFilter, ReferralFilter
+from attachment.api.permissions import PATIENT_PERMISSIONS
 from attachment.api.serializers import (
-    ApplicationErrorSerializer,
     ProposalRejectInputSerializer,
     ProposalSerializer,
     ReferralCreateInputSerializer,
     ReferralSerializer,
     ReferralTransitionInputSerializer,
 )
-from attachment.choices import ProposalStatus, ReferralStatus, Source
+from attachment.choices import ReferralStatus, Source
 from attachment.models import Proposal, Referral
 from attachment.referrals import (
-    overdue_before,
     proposal_confirm,
     proposal_get,
     proposal_list,
@@ -49,75 +46,13 @@ from attachment.referrals import (
 )
 from attachment.selectors import patient_get
 from clinicians.models import PracticeLocation
+from oht_portal.api.etags import ETagMixin
+from oht_portal.api.idempotency import create_once, idempotency_key
 from oht_portal.audit import audit_record, audit_record_patients
 from oht_portal.choices import AuditAction
-from oht_portal.scoping import may_see_patients
 from oht_portal.services import ApplicationError
 
 OBJECT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Any unique string up to 100 characters. Sent again with the same body, "
-    "the first call's referral is returned (200) and nothing is created twice; sent with "
-    "another patient or location, 422.",
-)
-REFUSED = OpenApiResponse(
-    ApplicationErrorSerializer,
-    description="Field errors ({field: [messages]}), or {code, message} when a rule refused it.",
-)
-CONFLICT = OpenApiResponse(
-    ApplicationErrorSerializer,
-    description="{code, message}: `no_capacity_left`, `open_referral_exists` or "
-    "`illegal_transition`.",
-)
-IDEMPOTENCY_KEY_MAX = 100
-
-
-class MaySeePatients(BasePermission):
-    """Holds a patient-data role (OHT staff, care connector) in some OHT, or is a site
-    admin. Which OHTs' referrals the person sees is then decided by scoping."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_active and may_see_patients(user))
-
-
-class ProposalFilter(django_filters.FilterSet):
-    run = django_filters.NumberFilter(field_name="run_id")
-    status = django_filters.ChoiceFilter(choices=ProposalStatus.choices)
-    oht = django_filters.CharFilter(field_name="patient__oht__code", lookup_expr="iexact")
-
-    class Meta:
-        model = Proposal
-        fields = ["run", "status", "oht"]
-
-
-class ReferralFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ReferralStatus.choices)
-    oht = django_filters.CharFilter(field_name="patient__oht__code", lookup_expr="iexact")
-    location = django_filters.NumberFilter(field_name="location_id")
-    patient = django_filters.NumberFilter(field_name="patient_id")
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue",
-        label="Still referred after REFERRAL_ANSWER_BUSINESS_DAYS business days",
-    )
-
-    class Meta:
-        model = Referral
-        fields = ["status", "oht", "location", "patient", "overdue"]
-
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        late = Q(status=ReferralStatus.REFERRED, referred_at__lt=overdue_before_today())
-        return queryset.filter(late) if value else queryset.exclude(late)
-
-
-def overdue_before_today():
-    return overdue_before(timezone.localdate())
 
 
 class _AuditedReads:
@@ -156,16 +91,20 @@ class _AuditedReads:
         )
 
 
-class ProposalViewSet(_AuditedReads, viewsets.ReadOnlyModelViewSet):
-    """Proposals of matching runs for patients of the caller's OHTs."""
+class ProposalViewSet(_AuditedReads, ETagMixin, viewsets.ReadOnlyModelViewSet):
+    """Proposals of matching runs for patients of the caller's OHTs. Confirm and reject
+    honour If-Match with the proposal's ETag; confirm takes an Idempotency-Key."""
 
     queryset = Proposal.objects.none()  # for the schema; get_queryset scopes per caller
     serializer_class = ProposalSerializer
     filterset_class = ProposalFilter
     filter_backends = [DjangoFilterBackend]
-    permission_classes = [MaySeePatients]
+    permission_classes = PATIENT_PERMISSIONS
     lookup_value_regex = r"\d+"
     audit_object = "proposals"
+    etag_read_actions = frozenset({"retrieve", "reject"})
+    etag_write_actions = frozenset({"confirm", "reject"})
+    idempotent_actions = frozenset({"confirm"})
 
     def get_queryset(self):
         return proposal_list(user=self.request.user).order_by("run", "-score", "id")
@@ -178,9 +117,14 @@ class ProposalViewSet(_AuditedReads, viewsets.ReadOnlyModelViewSet):
             self.check_object_permissions(self.request, self._proposal)
         return self._proposal
 
+    def etag_version(self, proposal: Proposal) -> tuple:
+        decided = proposal.decided_at.isoformat() if proposal.decided_at else ""
+        return (proposal.status, decided)
+
     @extend_schema(
         summary="Proposals",
-        description="Filter by `run`, `status` and `oht`. Each patient returned is audited.",
+        description="Filter by `run`, `status`, `oht`, `location` and `patient`; sort with "
+        "`ordering`. Each patient returned is audited.",
     )
     def list(self, request, *args, **kwargs):
         return self._audited_list(request)
@@ -193,53 +137,85 @@ class ProposalViewSet(_AuditedReads, viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         proposal = self.get_object()
         self._audited_view(request, proposal)
-        return Response(self.get_serializer(proposal).data)
+        return self.etag_response(self.get_serializer(proposal).data, proposal)
 
     @extend_schema(
         summary="Confirm a proposal",
         description="The proposal becomes a referral, taking one place at the location. "
         "409 when the proposal was already decided, the location is full or the patient "
-        "already has an open referral.",
+        "already has an open referral; 412 when If-Match is not the proposal's ETag.",
         parameters=[OBJECT_ID],
         request=None,
-        responses={201: ReferralSerializer, 409: CONFLICT},
+        responses={
+            201: ReferralSerializer,
+            200: OpenApiResponse(ReferralSerializer, description="Replayed idempotent call."),
+        },
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def confirm(self, request, pk=None):
         proposal = self.get_object()
-        referral = proposal_confirm(proposal=proposal, actor=request.user, request=request)
+
+        def create():
+            with self.write_lock(proposal):
+                return proposal_confirm(proposal=proposal, actor=request.user, request=request)
+
+        def replay(referral_pk):
+            referral = referral_get(user=request.user, pk=referral_pk, request=request)
+            self._audited_view(request, referral)
+            return referral
+
+        referral, created = create_once(
+            request,
+            scope="proposal-confirm",
+            target=proposal.pk,
+            payload={},
+            create=create,
+            replay=replay,
+        )
         referral = referral_list(user=request.user).get(pk=referral.pk)
-        return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ReferralSerializer(referral, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
     @extend_schema(
         summary="Reject a proposal",
-        description="Nobody is referred; 409 when the proposal was already decided.",
+        description="Nobody is referred; 409 when the proposal was already decided, 412 when "
+        "If-Match is not the proposal's ETag.",
         parameters=[OBJECT_ID],
         request=ProposalRejectInputSerializer,
-        responses={200: ProposalSerializer, 409: CONFLICT},
+        responses={200: ProposalSerializer},
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def reject(self, request, pk=None):
         proposal = self.get_object()
         data = ProposalRejectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        proposal_reject(
-            proposal=proposal, actor=request.user, note=data.validated_data["note"], request=request
-        )
+        with self.write_lock(proposal):
+            proposal_reject(
+                proposal=proposal,
+                actor=request.user,
+                note=data.validated_data["note"],
+                request=request,
+            )
         proposal = proposal_list(user=request.user).get(pk=proposal.pk)
-        return Response(ProposalSerializer(proposal).data)
+        return self.etag_response(self.get_serializer(proposal).data, proposal)
 
 
-class ReferralViewSet(_AuditedReads, viewsets.GenericViewSet):
-    """Referrals of patients of the caller's OHTs, and their lifecycle."""
+class ReferralViewSet(_AuditedReads, ETagMixin, viewsets.GenericViewSet):
+    """Referrals of patients of the caller's OHTs, and their lifecycle. A transition
+    honours If-Match with the referral's ETag; creation takes an Idempotency-Key."""
 
     queryset = Referral.objects.none()  # for the schema; get_queryset scopes per caller
     serializer_class = ReferralSerializer
     filterset_class = ReferralFilter
     filter_backends = [DjangoFilterBackend]
-    permission_classes = [MaySeePatients]
+    permission_classes = PATIENT_PERMISSIONS
     lookup_value_regex = r"\d+"
     audit_object = "referrals"
+    etag_read_actions = frozenset({"retrieve", "transition"})
+    etag_write_actions = frozenset({"transition"})
+    idempotent_actions = frozenset({"create"})
 
     def get_queryset(self):
         return referral_list(user=self.request.user).order_by("-referred_at", "-id")
@@ -252,46 +228,44 @@ class ReferralViewSet(_AuditedReads, viewsets.GenericViewSet):
             self.check_object_permissions(self.request, self._referral)
         return self._referral
 
+    def etag_version(self, referral: Referral) -> tuple:
+        return (referral.updated_at.isoformat(),)
+
     @extend_schema(
         summary="Referrals",
         description="Filter by `status`, `oht`, `location`, `patient`, and `overdue=true` "
-        "for referrals still unanswered after the answer time in business days. Each "
-        "patient returned is audited.",
+        "for referrals still unanswered after the answer time in business days; sort with "
+        "`ordering` (newest first by default). Each patient returned is audited.",
     )
     def list(self, request, *args, **kwargs):
         return self._audited_list(request)
 
     @extend_schema(
         summary="One referral",
-        description="Audited; 404 outside your OHTs.",
+        description="Audited; 404 outside your OHTs. The `ETag` guards its transitions.",
         parameters=[OBJECT_ID],
     )
     def retrieve(self, request, *args, **kwargs):
         referral = self.get_object()
         self._audited_view(request, referral)
-        return Response(self.get_serializer(referral).data)
+        return self.etag_response(self.get_serializer(referral).data, referral)
 
     @extend_schema(
         summary="Refer a patient",
         description="Takes one place at the location. 404 for a patient outside your "
         "OHTs; 400 for a location outside the patient's OHT and its matching partners; "
-        "409 when the location is full or the patient already has an open referral.",
-        parameters=[IDEMPOTENCY_KEY],
+        "409 when the location is full or the patient already has an open referral. "
+        "The Idempotency-Key is kept with the referral itself.",
         request=ReferralCreateInputSerializer,
         responses={
             201: ReferralSerializer,
             200: OpenApiResponse(ReferralSerializer, description="Replayed idempotent call."),
-            400: REFUSED,
-            409: CONFLICT,
-            422: REFUSED,
         },
     )
     def create(self, request, *args, **kwargs):
         data = ReferralCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        key = request.headers.get("Idempotency-Key", "").strip() or None
-        if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
-            raise ApplicationError(_("The Idempotency-Key header is longer than 100 characters."))
+        key = idempotency_key(request)
         patient = patient_get(user=request.user, pk=data.validated_data["patient"], request=request)
         location = _referable_location(patient, data.validated_data["location"])
         referral, created = referral_create_or_replay(
@@ -302,8 +276,10 @@ class ReferralViewSet(_AuditedReads, viewsets.GenericViewSet):
             request=request,
         )
         referral = referral_list(user=request.user).get(pk=referral.pk)
+        if not created:  # the service audited the creation; a replay is a read
+            self._audited_view(request, referral)
         return Response(
-            ReferralSerializer(referral).data,
+            self.get_serializer(referral).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -311,10 +287,11 @@ class ReferralViewSet(_AuditedReads, viewsets.GenericViewSet):
         summary="Move a referral on",
         description="referred → accepted | declined | closed; accepted → intake_booked | "
         "closed; intake_booked → attached | closed. A decline gives the place back and "
-        "returns the patient to the pool. 409 for a move the lifecycle does not allow.",
+        "returns the patient to the pool. 409 for a move the lifecycle does not allow; "
+        "412 when If-Match is not the referral's ETag.",
         parameters=[OBJECT_ID],
         request=ReferralTransitionInputSerializer,
-        responses={200: ReferralSerializer, 400: REFUSED, 409: CONFLICT},
+        responses={200: ReferralSerializer},
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def transition(self, request, pk=None):
@@ -324,23 +301,24 @@ class ReferralViewSet(_AuditedReads, viewsets.GenericViewSet):
         values = data.validated_data
         common = {"referral": referral, "actor": request.user, "request": request}
         to = values["to"]
-        if to == ReferralStatus.ACCEPTED:
-            referral_accept(**common)
-        elif to == ReferralStatus.DECLINED:
-            referral_decline(**common, reason=values["reason"], note=values["note"])
-        elif to == ReferralStatus.INTAKE_BOOKED:
-            referral_book_intake(
-                **common,
-                intake_on=values["intake_on"],
-                history_updated=values["history_updated"],
-                screening_done=values["screening_done"],
-            )
-        elif to == ReferralStatus.ATTACHED:
-            referral_attach(**common)
-        else:
-            referral_close(**common, reason=values["reason"], note=values["note"])
+        with self.write_lock(referral):
+            if to == ReferralStatus.ACCEPTED:
+                referral_accept(**common)
+            elif to == ReferralStatus.DECLINED:
+                referral_decline(**common, reason=values["reason"], note=values["note"])
+            elif to == ReferralStatus.INTAKE_BOOKED:
+                referral_book_intake(
+                    **common,
+                    intake_on=values["intake_on"],
+                    history_updated=values["history_updated"],
+                    screening_done=values["screening_done"],
+                )
+            elif to == ReferralStatus.ATTACHED:
+                referral_attach(**common)
+            else:
+                referral_close(**common, reason=values["reason"], note=values["note"])
         referral = referral_list(user=request.user).get(pk=referral.pk)
-        return Response(ReferralSerializer(referral).data)
+        return self.etag_response(self.get_serializer(referral).data, referral)
 
 
 def _referable_location(patient, location_id: int) -> PracticeLocation:

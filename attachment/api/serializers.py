@@ -1,8 +1,16 @@
 """Serializers of the waitlist API. Output serializers are read-only through and
 through: HCC fields, the OHT, ids and states change only through extracts and
 `attachment.services`. Input serializers name the few fields a caller may send; any
-other key in a request body is ignored."""
+other key in a request body is ignored.
 
+Every output serializer of patient data says, in `Meta.role_fields`, which fields each
+role sees (oht_portal.api.fields): OHT staff and site admins see the whole record; a
+care connector sees everything but the health card number, which their work (verifying
+the waitlist, contacting patients, recording matches) does not use — they identify a
+patient by the HCC id of their own registry. PCN and privacy leads get no patient
+endpoint at all (403)."""
+
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,6 +18,7 @@ from attachment.choices import (
     AttemptStatus,
     Channel,
     HCCStatus,
+    PreferredContact,
     ProposalStatus,
     ReferralStatus,
     VerificationResult,
@@ -17,8 +26,16 @@ from attachment.choices import (
 from attachment.models import OutreachAttempt, Patient, Proposal, Referral, Verification
 from attachment.priority import patient_priority
 from attachment.services import effective_contact
+from oht_portal.api.fields import ALL_FIELDS, SITE_ADMIN, RoleFieldsMixin
+from oht_portal.choices import Role
 
 RECENT = 20
+EARLIEST_ATTEMPT_YEAR = 2000
+
+
+def every_patient_role() -> dict:
+    """The roles that see patient data, each seeing every field of the serializer."""
+    return {Role.OHT_STAFF: ALL_FIELDS, Role.CARE_CONNECTOR: ALL_FIELDS, SITE_ADMIN: ALL_FIELDS}
 
 
 # Patients and attempts both have a `status`, with different choices. Named enum
@@ -54,7 +71,7 @@ class EffectiveContactSerializer(serializers.Serializer):
     preferred_language = serializers.CharField(read_only=True)
 
 
-class OutreachAttemptSerializer(serializers.ModelSerializer):
+class OutreachAttemptSerializer(RoleFieldsMixin, serializers.ModelSerializer):
     status = AttemptStatusField(read_only=True)
     recorded_by = serializers.CharField(
         source="recorded_by.get_full_name", read_only=True, allow_null=True
@@ -74,9 +91,11 @@ class OutreachAttemptSerializer(serializers.ModelSerializer):
             "recorded_by",
         ]
         read_only_fields = fields
+        role_fields = every_patient_role()
+        oht_source = "patient.oht_id"
 
 
-class VerificationSerializer(serializers.ModelSerializer):
+class VerificationSerializer(RoleFieldsMixin, serializers.ModelSerializer):
     recorded_by = serializers.CharField(
         source="recorded_by.get_full_name", read_only=True, allow_null=True
     )
@@ -96,9 +115,11 @@ class VerificationSerializer(serializers.ModelSerializer):
             "recorded_by",
         ]
         read_only_fields = fields
+        role_fields = every_patient_role()
+        oht_source = "patient.oht_id"
 
 
-class PatientListSerializer(serializers.ModelSerializer):
+class PatientListSerializer(RoleFieldsMixin, serializers.ModelSerializer):
     """A waitlist row. Expects `oht` selected with the patient (no query per row)."""
 
     oht = serializers.CharField(source="oht.code", read_only=True)
@@ -130,6 +151,8 @@ class PatientListSerializer(serializers.ModelSerializer):
             "priority",
         ]
         read_only_fields = fields
+        role_fields = every_patient_role()
+        oht_source = "oht_id"
 
     @extend_schema_field(PrioritySerializer)
     def get_priority(self, patient: Patient) -> dict:
@@ -164,6 +187,11 @@ class PatientDetailSerializer(PatientListSerializer):
             "recent_verifications",
         ]
         read_only_fields = fields
+        role_fields = {
+            Role.OHT_STAFF: ALL_FIELDS,
+            SITE_ADMIN: ALL_FIELDS,
+            Role.CARE_CONNECTOR: [name for name in fields if name != "health_card_number"],
+        }
 
     @extend_schema_field(EffectiveContactSerializer)
     def get_contact(self, patient: Patient) -> dict:
@@ -172,12 +200,12 @@ class PatientDetailSerializer(PatientListSerializer):
     @extend_schema_field(OutreachAttemptSerializer(many=True))
     def get_recent_outreach_attempts(self, patient: Patient) -> list:
         attempts = patient.outreach_attempts.select_related("recorded_by")[:RECENT]
-        return OutreachAttemptSerializer(attempts, many=True).data
+        return OutreachAttemptSerializer(attempts, many=True, context=self.context).data
 
     @extend_schema_field(VerificationSerializer(many=True))
     def get_recent_verifications(self, patient: Patient) -> list:
         verifications = patient.verifications.select_related("recorded_by")[:RECENT]
-        return VerificationSerializer(verifications, many=True).data
+        return VerificationSerializer(verifications, many=True, context=self.context).data
 
 
 class OutreachAttemptInputSerializer(serializers.Serializer):
@@ -187,6 +215,15 @@ class OutreachAttemptInputSerializer(serializers.Serializer):
     status = AttemptStatusField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
     attempted_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate_attempted_at(self, value):
+        # HCC began in 2009; a date before 2000 is a typo (and has no sensible UTC offset).
+        if value is not None and value.year < EARLIEST_ATTEMPT_YEAR:
+            raise serializers.ValidationError(
+                _("An attempt cannot be dated before %(year)d.") % {"year": EARLIEST_ATTEMPT_YEAR},
+                code="min_value",
+            )
+        return value
 
 
 class VerificationInputSerializer(serializers.Serializer):
@@ -203,11 +240,46 @@ class VerificationInputSerializer(serializers.Serializer):
     )
 
 
-class ApplicationErrorSerializer(serializers.Serializer):
-    """A business rule refused the request (for example an attempt dated in the future)."""
+class LocalContactSerializer(RoleFieldsMixin, serializers.Serializer):
+    """The OHT's corrections of a patient's contact details (blank: use the HCC value).
+    `updated_at` is null until someone corrects something."""
 
-    code = serializers.CharField()
-    message = serializers.CharField()
+    phone = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True)
+    mailing_address = serializers.CharField(read_only=True)
+    preferred_contact = serializers.CharField(read_only=True)
+    preferred_language = serializers.CharField(read_only=True)
+    note = serializers.CharField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        fields = [
+            "phone",
+            "email",
+            "mailing_address",
+            "preferred_contact",
+            "preferred_language",
+            "note",
+            "updated_at",
+        ]
+        role_fields = every_patient_role()
+        oht_source = "patient.oht_id"
+
+
+class LocalContactInputSerializer(serializers.Serializer):
+    """The corrections to save; a field left out keeps its value, a blank one goes back
+    to the HCC value. The rules are the patient page's (`LocalContactForm`)."""
+
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    mailing_address = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    preferred_contact = serializers.ChoiceField(
+        choices=PreferredContact.choices, required=False, allow_blank=True
+    )
+    preferred_language = serializers.CharField(
+        required=False, allow_blank=True, max_length=2, help_text="ISO 639-1."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
 
 
 # --- Proposals and referrals (attachment.api.matching) ----------------------------------
@@ -244,7 +316,7 @@ class ReferralTargetField(serializers.ChoiceField):
         super().__init__(choices=REFERRAL_TARGETS, **kwargs)
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(RoleFieldsMixin, serializers.ModelSerializer):
     """A referral and where its lifecycle stands. Expects the patient's OHT selected."""
 
     oht = serializers.CharField(source="patient.oht.code", read_only=True)
@@ -275,9 +347,11 @@ class ReferralSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        role_fields = every_patient_role()
+        oht_source = "patient.oht_id"
 
 
-class ProposalSerializer(serializers.ModelSerializer):
+class ProposalSerializer(RoleFieldsMixin, serializers.ModelSerializer):
     """A proposal of a matching run, its reasons (codes with values) and runner-ups."""
 
     oht = serializers.CharField(source="patient.oht.code", read_only=True)
@@ -303,6 +377,8 @@ class ProposalSerializer(serializers.ModelSerializer):
             "decided_at",
         ]
         read_only_fields = fields
+        role_fields = every_patient_role()
+        oht_source = "patient.oht_id"
 
 
 class ReferralCreateInputSerializer(serializers.Serializer):

@@ -59,15 +59,21 @@ class CapacitySerializer(serializers.Serializer):
         help_text="Places matching may offer: declared − in flight − accepted since, "
         "0 unless the state is open."
     )
-    min_age = serializers.IntegerField(source="current_declaration.min_age", read_only=True)
-    max_age = serializers.IntegerField(source="current_declaration.max_age", read_only=True)
+    min_age = serializers.IntegerField(
+        source="current_declaration.min_age", read_only=True, allow_null=True
+    )
+    max_age = serializers.IntegerField(
+        source="current_declaration.max_age", read_only=True, allow_null=True
+    )
     languages = serializers.SerializerMethodField(
         help_text="Languages required (ISO 639-1); empty means the practice's languages."
     )
     takes_complex = serializers.BooleanField(
         source="current_declaration.takes_complex", read_only=True
     )
-    batch_size = serializers.IntegerField(source="current_declaration.batch_size", read_only=True)
+    batch_size = serializers.IntegerField(
+        source="current_declaration.batch_size", read_only=True, allow_null=True
+    )
     declared_at = serializers.DateTimeField(
         source="current_declaration.declared_at", read_only=True
     )

@@ -5,7 +5,9 @@ directory, and the two capacity writes staff make.
 Anyone with a role in an OHT reads its directory (business contacts, no health
 information); another OHT's location is a 404. Declaring or confirming capacity takes
 one of DIRECTORY_EDIT_ROLES in the location's OHT, else a 403; the writes go through
-`clinicians.services`, which audit them."""
+`clinicians.services`, which audit them. A location carries an ETag (its own changes
+and its current declaration's), which both writes honour in If-Match; a declaration
+takes an Idempotency-Key."""
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
@@ -24,7 +26,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from attachment.api.serializers import ApplicationErrorSerializer
+from clinicians.api.filters import ClinicianFilter, TeamFilter
 from clinicians.api.serializers import (
     CapacityDeclarationInputSerializer,
     ClinicianSerializer,
@@ -35,17 +37,15 @@ from clinicians.capacity import CapacityState
 from clinicians.choices import DeclarationChannel
 from clinicians.fhir import directory_bundle
 from clinicians.filters import LocationFilter
-from clinicians.models import Clinician, PracticeLocation, PrimaryCareTeam
+from clinicians.models import CapacityDeclaration, Clinician, PracticeLocation, PrimaryCareTeam
 from clinicians.selectors import location_get, location_list, team_list
 from clinicians.services import capacity_declare, capacity_verify
+from oht_portal.api.etags import ETagMixin
+from oht_portal.api.idempotency import create_once
 from oht_portal.choices import DIRECTORY_EDIT_ROLES
 from oht_portal.scoping import ANY_ROLE, ohts_for_user, scope_to_user
 
 LOCATION_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
-REFUSED = OpenApiResponse(
-    ApplicationErrorSerializer,
-    description="Field errors ({field: [messages]}), or {code, message} when a rule refused it.",
-)
 NOT_EDITOR = OpenApiResponse(description="Your role in the location's OHT only reads it.")
 NOT_FOUND = OpenApiResponse(description="No such location in your OHTs.")
 
@@ -56,9 +56,13 @@ NOT_FOUND = OpenApiResponse(description="No such location in your OHTs.")
         description="Every directory filter is a query parameter (`capacity=open`, "
         "`min_remaining`, `fsa`, `language`, `french_services`, `paediatrics`, …).",
     ),
-    retrieve=extend_schema(summary="One practice location", parameters=[LOCATION_ID]),
+    retrieve=extend_schema(
+        summary="One practice location",
+        description="Its capacity now. The `ETag` guards the capacity writes.",
+        parameters=[LOCATION_ID],
+    ),
 )
-class LocationViewSet(viewsets.ReadOnlyModelViewSet):
+class LocationViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     """Practice locations of the caller's OHTs with their capacity, filtered and sorted
     as on the directory page (`ordering`, most places left first by default)."""
 
@@ -68,6 +72,9 @@ class LocationViewSet(viewsets.ReadOnlyModelViewSet):
     # The FilterSet's own `ordering` sorts; DRF's OrderingFilter would clash with it.
     filter_backends = [DjangoFilterBackend]
     lookup_value_regex = r"\d+"
+    etag_read_actions = frozenset({"retrieve", "declarations", "verify"})
+    etag_write_actions = frozenset({"declarations", "verify"})
+    idempotent_actions = frozenset({"declarations"})
 
     def get_queryset(self):
         return location_list(user=self.request.user)
@@ -77,6 +84,16 @@ class LocationViewSet(viewsets.ReadOnlyModelViewSet):
         self.check_object_permissions(self.request, location)
         return location
 
+    def etag_version(self, location: PracticeLocation) -> tuple:
+        """A new declaration and a confirmed one both change what matching may offer."""
+        declaration = location.current_declaration
+        verified = declaration.verified_at.isoformat() if declaration else ""
+        return (location.updated_at.isoformat(), location.current_declaration_id, verified)
+
+    def retrieve(self, request, *args, **kwargs):
+        location = self.get_object()
+        return self.etag_response(self.get_serializer(location).data, location)
+
     def _location_for_edit(self) -> PracticeLocation:
         """The location (404 outside the caller's OHTs), if the caller may change it."""
         location = self.get_object()
@@ -85,9 +102,10 @@ class LocationViewSet(viewsets.ReadOnlyModelViewSet):
             raise PermissionDenied(_("Your role in this OHT does not change its directory."))
         return location
 
-    def _current(self, location: PracticeLocation) -> dict:
-        """The location as it stands after a write (capacity recounted)."""
-        return self.get_serializer(location_get(user=self.request.user, pk=location.pk)).data
+    def _current(self, location: PracticeLocation, *, status: int = 200):
+        """The location as it stands after a write (capacity recounted), with its ETag."""
+        current = location_get(user=self.request.user, pk=location.pk)
+        return self.etag_response(self.get_serializer(current).data, current, status=status)
 
     @extend_schema(
         summary="Capacity report",
@@ -110,25 +128,45 @@ class LocationViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         summary="Declare capacity",
         description="A new declaration, current from now, entered by staff; referrals "
-        "accepted before it no longer count against it. Returns the location.",
+        "accepted before it no longer count against it. Returns the location (200 with "
+        "it for a replayed Idempotency-Key).",
         parameters=[LOCATION_ID],
         request=CapacityDeclarationInputSerializer,
-        responses={201: LocationSerializer, 400: REFUSED, 403: NOT_EDITOR, 404: NOT_FOUND},
+        responses={
+            201: LocationSerializer,
+            200: LocationSerializer,
+            403: NOT_EDITOR,
+            404: NOT_FOUND,
+        },
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def declarations(self, request, pk=None):
         location = self._location_for_edit()
         body = CapacityDeclarationInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        capacity_declare(
-            location=location,
-            figures=body.validated_data["figures"],
-            channel=DeclarationChannel.STAFF,
-            actor=request.user,
-            declared_by_name=body.validated_data["declared_by_name"],
-            request=request,
+
+        def create():
+            with self.write_lock(location) as current:
+                return capacity_declare(
+                    location=current,
+                    figures=body.validated_data["figures"],
+                    channel=DeclarationChannel.STAFF,
+                    actor=request.user,
+                    declared_by_name=body.validated_data["declared_by_name"],
+                    request=request,
+                )
+
+        _declaration, created = create_once(
+            request,
+            scope="declarations",
+            target=location.pk,
+            payload=body.validated_data,
+            create=create,
+            replay=lambda pk: CapacityDeclaration.objects.get(pk=pk, location=location),
         )
-        return Response(self._current(location), status=status.HTTP_201_CREATED)
+        return self._current(
+            location, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
     @extend_schema(
         summary="Confirm the current capacity",
@@ -136,7 +174,7 @@ class LocationViewSet(viewsets.ReadOnlyModelViewSet):
         "later. Its figures and its count of referrals stay as they were.",
         parameters=[LOCATION_ID],
         request=None,
-        responses={200: LocationSerializer, 400: REFUSED, 403: NOT_EDITOR, 404: NOT_FOUND},
+        responses={200: LocationSerializer, 403: NOT_EDITOR, 404: NOT_FOUND},
     )
     @action(
         detail=True,
@@ -146,15 +184,16 @@ class LocationViewSet(viewsets.ReadOnlyModelViewSet):
     )
     def verify(self, request, pk=None):
         location = self._location_for_edit()
-        if location.current_declaration is None:
-            raise NotFound(_("This location has not declared its capacity yet."))
-        capacity_verify(
-            declaration=location.current_declaration,
-            channel=DeclarationChannel.STAFF,
-            actor=request.user,
-            request=request,
-        )
-        return Response(self._current(location))
+        with self.write_lock(location) as current:
+            if current.current_declaration is None:
+                raise NotFound(_("This location has not declared its capacity yet."))
+            capacity_verify(
+                declaration=current.current_declaration,
+                channel=DeclarationChannel.STAFF,
+                actor=request.user,
+                request=request,
+            )
+        return self._current(location)
 
 
 class ClinicianViewSet(viewsets.ReadOnlyModelViewSet):
@@ -163,8 +202,8 @@ class ClinicianViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Clinician.objects.none()  # for the schema; get_queryset scopes
     serializer_class = ClinicianSerializer
-    filterset_fields = ["clinician_type", "registration_body", "registration_number"]
-    ordering_fields = ["family_name", "registration_number"]
+    filterset_class = ClinicianFilter
+    filter_backends = [DjangoFilterBackend]
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
@@ -174,8 +213,10 @@ class ClinicianViewSet(viewsets.ReadOnlyModelViewSet):
             queryset=located.only("pk", "clinician_id").order_by("pk"),
             to_attr="visible_locations",
         )
-        return Clinician.objects.filter(pk__in=located.values("clinician_id")).prefetch_related(
-            visible
+        return (
+            Clinician.objects.filter(pk__in=located.values("clinician_id"))
+            .prefetch_related(visible)
+            .order_by("family_name", "given_name", "id")
         )
 
 
@@ -184,14 +225,16 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = PrimaryCareTeam.objects.none()  # for the schema; get_queryset scopes
     serializer_class = TeamSerializer
-    filterset_fields = ["team_type", "pcn_member"]
-    ordering_fields = ["name"]
+    filterset_class = TeamFilter
+    filter_backends = [DjangoFilterBackend]
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         locations = PracticeLocation.objects.only("pk", "team_id").order_by("pk")
-        return team_list(user=self.request.user).prefetch_related(
-            Prefetch("locations", queryset=locations)
+        return (
+            team_list(user=self.request.user)
+            .prefetch_related(Prefetch("locations", queryset=locations))
+            .order_by("name", "id")
         )
 
 

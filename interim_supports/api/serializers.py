@@ -6,9 +6,11 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from attachment.api.serializers import every_patient_role
 from interim_supports.choices import Cost, LocationType, OfferChannel, SupportStatus, SupportType
 from interim_supports.hours import service_open_at
 from interim_supports.models import SupportHours, SupportLocation, SupportOffer, SupportService
+from oht_portal.api.fields import RoleFieldsMixin
 
 
 # Several models have a `status`, a `channel` or a `language`: named enum components keep
@@ -188,9 +190,9 @@ class SupportSerializer(serializers.ModelSerializer):
         return [] if ranked is None else [str(reason) for reason in ranked.reasons]
 
 
-class SupportOfferSerializer(serializers.ModelSerializer):
+class SupportOfferSerializer(RoleFieldsMixin, serializers.ModelSerializer):
     """A list of supports given to a patient. Patient data: every offer returned is
-    audited as a read of its patient."""
+    audited as a read of its patient; every patient-data role sees all of it."""
 
     supports = serializers.PrimaryKeyRelatedField(source="services", many=True, read_only=True)
     channel = OfferChannelField(read_only=True)
@@ -212,6 +214,8 @@ class SupportOfferSerializer(serializers.ModelSerializer):
             "offered_by",
         ]
         read_only_fields = fields
+        role_fields = every_patient_role()
+        oht_source = "patient.oht_id"
 
 
 class SupportOfferInputSerializer(serializers.Serializer):

@@ -6,11 +6,11 @@ Anyone with a role in an OHT reads its supports and every province-wide one (no 
 information in them). Offers are patient data: PATIENT_DATA_ROLES only (else a 403), the
 patient always through `attachment.selectors.patient_get` (another OHT's patient is a
 404, audited as refused), each patient shown audited, each offer recorded through
-`interim_supports.services.support_offer_record` with its audit row."""
+`interim_supports.services.support_offer_record` with its audit row. Recording an offer
+takes an Idempotency-Key."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -21,19 +21,19 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from attachment.api.serializers import ApplicationErrorSerializer
+from attachment.api.permissions import PATIENT_PERMISSIONS
 from attachment.choices import Source
+from attachment.referrals import _scoped_get
 from attachment.selectors import patient_get
 from attachment.services import effective_contact
+from interim_supports.api.filters import SupportAPIFilter, SupportOfferFilter
 from interim_supports.api.serializers import (
     SupportOfferInputSerializer,
     SupportOfferSerializer,
     SupportSerializer,
 )
-from interim_supports.filters import SupportFilter
 from interim_supports.models import SupportOffer, SupportService
 from interim_supports.search import rank
 from interim_supports.selectors import (
@@ -43,10 +43,9 @@ from interim_supports.selectors import (
     supports_for_patient,
 )
 from interim_supports.services import support_offer_record
-from oht_portal.api.permissions import IsPortalUser
+from oht_portal.api.idempotency import create_once
 from oht_portal.audit import audit_record, audit_record_patients
 from oht_portal.choices import AuditAction
-from oht_portal.scoping import may_see_patients
 
 SUPPORT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 PATIENT_PARAMETER = OpenApiParameter(
@@ -54,10 +53,6 @@ PATIENT_PARAMETER = OpenApiParameter(
     OpenApiTypes.INT,
     description="A patient of your OHTs: only the supports their OHT can offer (its own and "
     "province-wide ones), ranked by the patient's FSA and language. Audited.",
-)
-REFUSED = OpenApiResponse(
-    ApplicationErrorSerializer,
-    description="Field errors ({field: [messages]}), or {code, message} when a rule refused it.",
 )
 
 
@@ -77,11 +72,12 @@ def _patient_param(request):
 class SupportViewSet(viewsets.ReadOnlyModelViewSet):
     """Interim supports of the caller's OHTs and every province-wide one, with the
     search page's filters. `patient`, `fsa` or `language` rank them, best first, each
-    with its `score` and `reasons`; otherwise by OHT and name."""
+    with its `score` and `reasons`, unless `ordering` sorts them; otherwise by OHT and
+    name."""
 
     queryset = SupportService.objects.none()  # for the schema; get_queryset scopes
     serializer_class = SupportSerializer
-    filterset_class = SupportFilter
+    filterset_class = SupportAPIFilter
     filter_backends = [DjangoFilterBackend]
     lookup_value_regex = r"\d+"
 
@@ -105,7 +101,7 @@ class SupportViewSet(viewsets.ReadOnlyModelViewSet):
         description="Every filter of the search page is a query parameter (`fsa`, `language`, "
         "`support_type`, `age`, `attached`, `virtual`, `open_now`, `stale`, …). With "
         "`patient`, or with `fsa` or `language`, the list is ranked: serves the FSA, offers "
-        "the language, open now, virtual for a rural FSA.",
+        "the language, open now, virtual for a rural FSA — unless `ordering` is given.",
         parameters=[PATIENT_PARAMETER],
     )
     def list(self, request, *args, **kwargs):
@@ -124,7 +120,7 @@ class SupportViewSet(viewsets.ReadOnlyModelViewSet):
         else:
             fsa = request.query_params.get("fsa", "").strip().upper()
             language = request.query_params.get("language", "").strip().lower()
-        if patient is None and not (fsa or language):
+        if request.query_params.get("ordering") or (patient is None and not (fsa or language)):
             page = self.paginate_queryset(queryset)
             return self.get_paginated_response(self.get_serializer(page, many=True).data)
         context = self.get_serializer_context()
@@ -137,51 +133,81 @@ class SupportViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class MaySeePatients(BasePermission):
-    """PATIENT_DATA_ROLES in at least one OHT (PCN and privacy leads: no patient data)."""
-
-    message = gettext_lazy("Your role does not give access to patient data.")
-
-    def has_permission(self, request, view) -> bool:
-        return may_see_patients(request.user)
+OFFER_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Supports offered to patients",
-        description="Newest first. Each patient shown is audited.",
+        description="Newest first unless `ordering` says otherwise. Each patient shown is audited.",
         parameters=[
             OpenApiParameter(
                 "patient", OpenApiTypes.INT, description="Only this patient's (404 if not yours)."
             )
         ],
     ),
+    retrieve=extend_schema(
+        summary="One offer of supports",
+        description="Audited as a view of its patient; 404 outside your OHTs.",
+        parameters=[OFFER_ID],
+    ),
     create=extend_schema(
         summary="Record supports offered to a patient",
         description="The supports must be ones the patient's OHT can offer (its own or "
-        "province-wide) and not inactive. Shown on the patient's timeline.",
+        "province-wide) and not inactive. Shown on the patient's timeline. 200 with the "
+        "first call's offer for a replayed Idempotency-Key.",
         request=SupportOfferInputSerializer,
         responses={
             201: SupportOfferSerializer,
-            400: REFUSED,
+            200: SupportOfferSerializer,
             403: OpenApiResponse(description="Your role gives no access to patient data."),
             404: OpenApiResponse(description="No such patient in your OHTs."),
         },
     ),
 )
-class SupportOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class SupportOfferViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Lists of supports given to patients of the caller's OHTs."""
 
     queryset = SupportOffer.objects.none()  # for the schema; list scopes per caller
     serializer_class = SupportOfferSerializer
-    permission_classes = [IsPortalUser, MaySeePatients]
-    filter_backends: list = []
+    permission_classes = PATIENT_PERMISSIONS
+    filterset_class = SupportOfferFilter
+    filter_backends = [DjangoFilterBackend]
+    lookup_value_regex = r"\d+"
+    idempotent_actions = frozenset({"create"})
+
+    def get_queryset(self):
+        return offer_list(user=self.request.user).select_related("patient__oht")
+
+    def get_object(self) -> SupportOffer:
+        """The offer, or 404 (audited as refused) when its patient is not the caller's."""
+        request = self.request
+        offer = _scoped_get(
+            self.get_queryset(), int(self.kwargs["pk"]), user=request.user, request=request
+        )
+        self.check_object_permissions(self.request, offer)
+        return offer
+
+    def _audit_view(self, offer: SupportOffer) -> None:
+        audit_record(
+            actor=self.request.user,
+            action=AuditAction.VIEW,
+            request=self.request,
+            obj=offer,
+            patient=offer.patient,
+            detail={"source": Source.API, "object": "support_offer"},
+        )
 
     def list(self, request, *args, **kwargs):
         patient = _patient_param(request)
-        offers = offer_list(
-            user=request.user, patient_id=patient.pk if patient is not None else None
-        ).select_related("patient__oht")
+        offers = self.filter_queryset(self.get_queryset())
+        if patient is not None:
+            offers = offers.filter(patient_id=patient.pk)
         page = list(self.paginate_queryset(offers))
         patients = {offer.patient_id: offer.patient for offer in page}
         audit_record_patients(
@@ -197,6 +223,11 @@ class SupportOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
             },
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        offer = self.get_object()
+        self._audit_view(offer)
+        return Response(self.get_serializer(offer).data)
 
     def create(self, request, *args, **kwargs):
         body = SupportOfferInputSerializer(data=request.data)
@@ -215,13 +246,32 @@ class SupportOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
                     ]
                 }
             )
-        offer = support_offer_record(
-            patient=patient,
-            services=services,
-            channel=data["channel"],
-            language=data["language"],
-            note=data["note"],
-            actor=request.user,
-            request=request,
+
+        def create():
+            return support_offer_record(
+                patient=patient,
+                services=services,
+                channel=data["channel"],
+                language=data["language"],
+                note=data["note"],
+                actor=request.user,
+                request=request,
+            )
+
+        def replay(pk):
+            offer = self.get_queryset().get(pk=pk)
+            self._audit_view(offer)
+            return offer
+
+        offer, created = create_once(
+            request,
+            scope="support-offers",
+            target=patient.pk,
+            payload={**data, "supports": sorted(wanted)},
+            create=create,
+            replay=replay,
         )
-        return Response(SupportOfferSerializer(offer).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.get_serializer(offer).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

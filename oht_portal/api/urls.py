@@ -2,16 +2,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from oht_portal.api.views import OHTViewSet
+from oht_portal.api.views import ImportRunViewSet, OHTViewSet
 
 router = DefaultRouter()
 router.register("ohts", OHTViewSet, basename="oht")
+router.register("import-runs", ImportRunViewSet, basename="import-run")
 
 urlpatterns = [
     path("", include(router.urls)),
     path("", include("attachment.api.urls")),
     path("", include("clinicians.api.urls")),
     path("", include("interim_supports.api.urls")),
+    path("", include("reporting.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

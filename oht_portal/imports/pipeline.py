@@ -271,6 +271,8 @@ def _execute(run: ImportRun, progress: ProgressCallback | None) -> None:
             run.detail = result.detail
             run.ohts.set(result.oht_ids)
             status = ImportRun.Status.SUCCEEDED
+            if settings.REPORTING_BUILD_AFTER_IMPORT:
+                transaction.on_commit(lambda: _metrics_after_import(run.pk))
         audit_record(
             actor=run.started_by,
             action=AuditAction.IMPORT,
@@ -286,6 +288,14 @@ def _execute(run: ImportRun, progress: ProgressCallback | None) -> None:
         )
         _finish(run, status, error=run.error)
     ctx.report("done", total_rows, total_rows)
+
+
+def _metrics_after_import(run_id: int) -> None:
+    """The quarterly figures of the OHTs a successful import covered are rebuilt
+    (issue 9), once the import's data is committed."""
+    from reporting.tasks import metrics_build_after_import
+
+    metrics_build_after_import.delay(run_id)
 
 
 def _allowed_oht_ids(run: ImportRun) -> set[int] | None:

@@ -15,11 +15,13 @@ def may_upload_extracts(user) -> bool:
     return user.is_superuser or ohts_for_user(user, roles=UPLOAD_ROLES).exists()
 
 
-def import_run_list(*, user) -> QuerySet[ImportRun]:
+def import_run_list(*, user, roles=UPLOAD_ROLES) -> QuerySet[ImportRun]:
+    """Runs `user` started or that covered an OHT where they hold one of `roles` (the
+    pages: OHT staff; the API's status-only view: any role)."""
     runs = ImportRun.objects.select_related("started_by").prefetch_related("ohts")
     if user.is_superuser:
         return runs
-    mine = ohts_for_user(user, roles=UPLOAD_ROLES).values("pk")
+    mine = ohts_for_user(user, roles=roles).values("pk")
     return runs.filter(Q(started_by=user) | Q(ohts__in=mine)).distinct()
 
 

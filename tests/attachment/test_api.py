@@ -97,13 +97,14 @@ def test_staff_of_another_oht_cannot_record_anything_on_a_patient(bob, patient_a
     assert patient_a.outreach_state == OutreachState.NOT_STARTED
 
 
-def test_a_pcn_lead_sees_no_patient_data(peter, patient_a):
+def test_a_pcn_lead_gets_no_patient_endpoint(peter, patient_a):
     client = api_client(peter)
     response = client.get(PATIENTS)
-    assert response.status_code == 200
-    assert response.json()["count"] == 0
-    assert client.get(detail_url(patient_a)).status_code == 404
-    assert client.post(verifications_url(patient_a), {"result": "declined"}).status_code == 404
+    assert response.status_code == 403
+    assert "results" not in response.json()
+    assert client.get(detail_url(patient_a)).status_code == 403
+    assert client.post(verifications_url(patient_a), {"result": "declined"}).status_code == 403
+    assert not Verification.objects.exists()
 
 
 def test_the_patient_api_refuses_anonymous_callers(patient_a):
@@ -182,10 +183,10 @@ def test_the_ordering_parameter_sorts_and_priority_is_the_default(carol, waitlis
 
 def test_invalid_filter_values_are_a_400_with_the_field_named(carol, oht_b, waitlist):
     client = api_client(carol)
-    assert "status" in client.get(PATIENTS, {"status": "bogus"}).json()
+    assert "status" in client.get(PATIENTS, {"status": "bogus"}).json()["fields"]
     refused = client.get(PATIENTS, {"oht": oht_b.code})
     assert refused.status_code == 400
-    assert "oht" in refused.json()
+    assert "oht" in refused.json()["fields"]
 
 
 # --- What the API returns ---------------------------------------------------------------
@@ -327,14 +328,14 @@ def test_invalid_input_is_a_400_with_field_errors(carol, patient_a):
     client = api_client(carol)
     attempt = client.post(attempts_url(patient_a), {"channel": "pigeon"}, format="json")
     assert attempt.status_code == 400
-    assert set(attempt.json()) == {"channel", "status"}
+    assert set(attempt.json()["fields"]) == {"channel", "status"}
     verification = client.post(
         verifications_url(patient_a),
         {"result": "maybe", "needs_paediatric": "perhaps"},
         format="json",
     )
     assert verification.status_code == 400
-    assert set(verification.json()) == {"result", "needs_paediatric"}
+    assert set(verification.json()["fields"]) == {"result", "needs_paediatric"}
     assert not OutreachAttempt.objects.exists() and not Verification.objects.exists()
 
 
@@ -472,7 +473,7 @@ def test_field_errors_follow_the_callers_language(carol, patient_a):
     client = api_client(carol)
     english = client.post(verifications_url(patient_a), {}, format="json")
     french = client.post(verifications_url(patient_a), {}, format="json", HTTP_ACCEPT_LANGUAGE="fr")
-    assert english.json()["result"] != french.json()["result"]
+    assert english.json()["fields"]["result"] != french.json()["fields"]["result"]
 
 
 def test_an_out_of_range_patient_id_is_a_404(carol):
@@ -485,4 +486,4 @@ def test_the_exception_handler_turns_a_broken_rule_into_a_400():
 
     response = api_exception_handler(ApplicationError("A rule said no."), {})
     assert response.status_code == 400
-    assert response.data == {"code": "rule_broken", "message": "A rule said no."}
+    assert response.data == {"code": "rule_broken", "message": "A rule said no.", "fields": {}}

@@ -313,6 +313,7 @@ def test_a_second_open_referral_and_a_full_location_are_409s(alice, oht_a, patie
     assert full.status_code == 409 and full.json() == {
         "code": "no_capacity_left",
         "message": full.json()["message"],
+        "fields": {},
     }
     assert Referral.objects.count() == 2
 

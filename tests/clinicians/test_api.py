@@ -165,13 +165,13 @@ def test_an_invalid_declaration_is_a_400_naming_each_field(alice, loc_a):
     places_when_closed = {"accepting_status": "nopt", "new_patients": 3}
     response = client.post(declarations_url(loc_a), places_when_closed, format="json")
     assert response.status_code == 400
-    assert list(response.json()) == ["new_patients"]
+    assert list(response.json()["fields"]) == ["new_patients"]
     bad = {"accepting_status": "newpt", "new_patients": 3, "languages": ["zz"], "max_age": 200}
-    errors = client.post(declarations_url(loc_a), bad, format="json").json()
+    errors = client.post(declarations_url(loc_a), bad, format="json").json()["fields"]
     assert set(errors) == {"max_age"}  # the type checks run first
     errors = client.post(
         declarations_url(loc_a), {**bad, "max_age": 10, "min_age": 12}, format="json"
-    ).json()
+    ).json()["fields"]
     assert set(errors) == {"languages", "max_age"}
     assert all(isinstance(messages, list) and messages for messages in errors.values())
     assert not CapacityDeclaration.objects.exists()
@@ -191,7 +191,7 @@ def test_confirming_a_stale_declaration_makes_it_fresh_again(alice, loc_a):
 def test_confirming_without_any_declaration_is_a_404(alice, loc_a):
     response = api_client(alice).post(verify_url(loc_a))
     assert response.status_code == 404
-    assert "declared" in response.json()["detail"]
+    assert "declared" in response.json()["message"]
 
 
 # --- Filters and the capacity report -------------------------------------------------
@@ -224,7 +224,7 @@ def test_the_api_filters_like_the_directory_page(alice, directory):
 def test_a_bad_filter_value_is_a_400(alice, directory):
     response = api_client(alice).get(LOCATIONS, {"capacity": "plenty"})
     assert response.status_code == 400
-    assert "capacity" in response.json()
+    assert "capacity" in response.json()["fields"]
 
 
 def test_the_capacity_report_lists_open_locations_most_places_first(alice, bob, directory, loc_b):

@@ -244,7 +244,7 @@ def test_a_support_of_another_oht_is_refused_with_the_rule(carol, patient_a, sup
 def test_a_support_the_caller_cannot_see_is_a_field_error(carol, patient_a, supports):
     response = api_client(carol).post(OFFERS, offer_body(patient_a, supports["b"]), format="json")
     assert response.status_code == 400
-    assert "supports" in response.json()
+    assert "supports" in response.json()["fields"]
     assert not SupportOffer.objects.exists()
 
 

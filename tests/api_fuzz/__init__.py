@@ -1,0 +1,1 @@
+"""Schemathesis against the served OpenAPI schema of a live gunicorn (`run.py`)."""
