@@ -80,6 +80,7 @@ def quarter_label(fiscal_year: int, quarter: int) -> str:
     check_quarter(fiscal_year, quarter)
     # Translators: a fiscal quarter. Placeholders: start = 2025, end = 2026,
     # end_short = 26, quarter = 1 to 4. French: "T%(quarter)s %(start)s-%(end)s".
+    # xgettext:no-python-format
     return _("%(start)s-%(end_short)s Q%(quarter)s") % {
         "start": fiscal_year,
         "end": fiscal_year + 1,

@@ -12,7 +12,9 @@ from allauth.mfa.totp.internal.auth import (
     generate_totp_secret,
     hotp_value,
 )
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils import translation
 
 from attachment.models import Patient
 from clinicians.models import Clinician, PracticeLocation
@@ -45,6 +47,15 @@ def _eager_celery():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = eager
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """A French request leaves French active in the thread; each test starts in the
+    default language, so messages it checks do not depend on the test before it."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -79,3 +79,9 @@ def test_quarter_label_in_english():
     with translation.override("en"):
         assert quarter_label(2025, 3) == "2025-26 Q3"
         assert quarter_label(2099, 1) == "2099-00 Q1"
+
+
+def test_the_french_label_puts_the_quarter_first_with_both_years():
+    with translation.override("fr"):
+        assert quarter_label(2025, 3) == "T3 2025-2026"
+    assert quarter_label(2025, 3) == "2025-26 Q3"
