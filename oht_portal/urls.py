@@ -7,6 +7,8 @@ from oht_portal import views
 # The admin signs in through allauth (and its TOTP step), never with a bare password.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "OHT Attachment Portal"
+# Under /api/ a 404 answers in the API's JSON error shape.
+handler404 = "oht_portal.views.not_found"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -12,7 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.defaults import page_not_found
 
+from oht_portal.api.exceptions import error_body
 from oht_portal.audit import audit_record
 from oht_portal.celery import app as celery_app
 from oht_portal.choices import AUDIT_ROLES, AuditAction, Role
@@ -276,3 +278,16 @@ def api_read_alert_close_view(request, pk: int):
         else:
             messages.success(request, _("The alert is closed."))
     return redirect("audit_log")
+
+
+def not_found(request, exception=None):
+    """The 404 of the whole site: the API's JSON error shape under /api/, so a client
+    that mistypes a path gets the same answer as for a missing record; the page
+    otherwise."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body("not_found", _("Not found.")),
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return page_not_found(request, exception)

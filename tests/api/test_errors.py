@@ -207,3 +207,19 @@ def test_every_error_response_in_the_schema_is_the_error_shape():
             if method in {"post", "put", "patch", "delete"}:
                 assert {"400", "409"} <= set(operation["responses"]), (method, path)
     assert checked > 100
+
+
+def test_an_unknown_api_path_answers_in_the_error_shape(client):
+    response = client.get("/api/v1/no-such-resource/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["code"] == "not_found"
+    assert body["fields"] == {}
+    assert body["message"] == "Non trouvé."
+
+
+def test_an_unknown_page_still_gets_the_html_page(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
