@@ -1,6 +1,6 @@
 """Benchmark: the care-connector API under load from 50 connectors, against /health/.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+    REDIS_URL=redis://127.0.0.1:6379/13 DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
         .venv/bin/python benchmarks/api_load.py [--patients 250000] [--connectors 50] \
             [--duration 120] [--think 1.0] [--saturation 30] [--workers 3]
 
@@ -10,7 +10,8 @@ seed 2025, six OHTs: the waitlist is COPYed into a staging table and merged in o
 statement), gives the practice locations capacity declarations, and creates
 `--connectors` care connectors, each aligned with one OHT and holding an API token.
 It then serves the portal with gunicorn on a free loopback port, as production does
-(`--workers` sync workers, DEBUG off), and drives it from this process with one
+(`--workers` sync workers, DEBUG off; set REDIS_URL, as above, for production's shared
+cache of throttle and alert counts), and drives it from this process with one
 thread per connector (standard library `http.client`; no load-testing framework, so
 that nothing monkey-patches the process).
 
@@ -128,7 +129,12 @@ def load_world(patients: int, connectors: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     ohts = list(OHT.objects.order_by("code"))
-    world = {"ohts": {}, "connectors": [], "load_seconds": loaded}
+    world = {
+        "ohts": {},
+        "connectors": [],
+        "load_seconds": loaded,
+        "patients": sum(oht.patients.count() for oht in ohts),
+    }
     for oht in ohts:
         ids = list(oht.patients.order_by("pk").values_list("pk", flat=True))
         rng = random.Random(oht.code)
@@ -389,7 +395,7 @@ def main() -> None:
         world = load_world(args.patients, args.connectors)
         places = sum(oht["places"] for oht in world["ohts"].values())
         print(
-            f"loaded {args.patients:,} patients in {world['load_seconds']:.0f} s "
+            f"loaded {world['patients']:,} patients in {world['load_seconds']:.0f} s "
             f"(set-up {world['setup_seconds']:.0f} s); {len(world['ohts'])} OHTs, "
             f"{args.connectors} connectors, {places:,} open places",
             flush=True,

@@ -67,6 +67,8 @@ def server_env(database_url: str, sqlite: Path | None) -> dict[str, str]:
         DJANGO_SECURE_COOKIES="false",
         DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY") or "fuzz-only-not-a-secret",
         DJANGO_LOG_LEVEL="WARNING",
+        # Referral notices are sent; keep them in memory, not on the CI log.
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         DJANGO_SETTINGS_MODULE="oht_portal.settings",
         # No collectstatic for an API run: whitenoise need not warn about it.
         PYTHONWARNINGS="ignore:No directory at",
