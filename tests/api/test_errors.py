@@ -223,3 +223,15 @@ def test_an_unknown_page_still_gets_the_html_page(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/fhir/?oht=%00", "/api/v1/ohts/%00/"])
+def test_a_nul_byte_is_refused_with_a_400_in_the_error_shape(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response.json()["code"] == "null_characters_not_allowed"
+
+
+def test_a_nul_byte_in_a_page_query_is_refused(client):
+    response = client.get("/patients/?q=a%00b")
+    assert response.status_code == 400
