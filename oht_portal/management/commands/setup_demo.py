@@ -81,6 +81,13 @@ class Command(BaseCommand):
                 f"care connector of {first.code} and {second.code}",
             ),
             ("privacy", "Pat Privacy", first, Role.PRIVACY_LEAD, f"privacy lead of {first.code}"),
+            (
+                "ohtadmin",
+                "Alex Administrator",
+                first,
+                Role.OHT_ADMIN,
+                f"OHT administrator of {first.code} (connectors' API tokens)",
+            ),
             ("outsider", "Olive Outsider", second, Role.OHT_STAFF, f"OHT staff of {second.code}"),
         ]
         accounts = []
