@@ -15,7 +15,8 @@ Whatever the number of OHTs and quarters, in one transaction:
 3. Grouped ORM aggregates over that table: one hashed GROUP BY gives every count of
    every breakdown (a few thousand groups, added up per breakdown here), and on
    PostgreSQL `percentile_cont` gives the wait percentiles, one query per breakdown.
-   Referral flows by month, capacity and the provincial summary take a query each.
+   Referral flows by month (with declines and closures by reason), capacity and the
+   provincial summary take a query each.
 
 No Python loop runs over patients on PostgreSQL. SQLite has no `percentile_cont`, so
 there the wait percentiles come from the waiting patients' registration dates (laptops
@@ -64,7 +65,13 @@ from django.db.models.functions import (
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from attachment.choices import ACCEPTED_REFERRAL_STATUSES, ClosedReason, HCCStatus, ReferralStatus
+from attachment.choices import (
+    ACCEPTED_REFERRAL_STATUSES,
+    ClosedReason,
+    DeclineReason,
+    HCCStatus,
+    ReferralStatus,
+)
 from attachment.measures import period_bounds
 from attachment.models import Patient, PatientExtractEvent, Referral
 from clinicians.capacity import TAKING_STATUSES
@@ -103,6 +110,7 @@ MONTH_METRICS = (
     "accepted",
     "attached",
     "returned",
+    "declined",
     "closed",
 )
 BASE_TABLE = "reporting_tmp_patient_base"
@@ -538,10 +546,11 @@ def _patient_months(start: date, as_of: date) -> list[tuple[int, str, str, int]]
 
 
 def _referral_months(oht_ids: list[int], start: date, as_of: date):
-    """(oht, YYYY-MM, metric, count) of referral flows, and closed referrals by
-    (oht, YYYY-MM, reason). A patient referred in two months counts in both months and
-    once in the quarter (attachment.measures). One scan of the quarter's referrals:
-    a conditional count per month and figure."""
+    """(oht, YYYY-MM, metric, count) of referral flows, and declined and closed
+    referrals by (oht, YYYY-MM, reason). A patient referred in two months counts in both
+    months and once in the quarter (attachment.measures); declines and closures count
+    referrals, not patients. One scan of the quarter's referrals: a conditional count
+    per month and figure."""
     begin, end = period_bounds(start, as_of)
     months = months_of(start, as_of)
     flows = {
@@ -552,8 +561,14 @@ def _referral_months(oht_ids: list[int], start: date, as_of: date):
     in_quarter = Q()
     for stamp, extra in flows.values():
         in_quarter |= Q(**{f"{stamp}__gte": begin, f"{stamp}__lt": end}) & extra
-    closed = Q(status=ReferralStatus.CLOSED)
-    in_quarter |= closed & Q(closed_at__gte=begin, closed_at__lt=end)
+    # Declined and closed referrals, each under its reason: (status, stamp, reason field,
+    # the reasons). A referral without a reason still counts, under the key "".
+    outcomes = {
+        "d": (ReferralStatus.DECLINED, "declined_at", "decline_reason", DeclineReason.values),
+        "c": (ReferralStatus.CLOSED, "closed_at", "closed_reason", ClosedReason.values),
+    }
+    for status, stamp, _field, _reasons in outcomes.values():
+        in_quarter |= Q(status=status, **{f"{stamp}__gte": begin, f"{stamp}__lt": end})
 
     aggregates = {}
     keys = {}
@@ -566,30 +581,31 @@ def _referral_months(oht_ids: list[int], start: date, as_of: date):
 
         for metric, (stamp, extra) in flows.items():
             alias = f"f{index}_{metric}"
-            keys[alias] = (key, metric)
+            keys[alias] = ("f", key, metric)
             aggregates[alias] = Count("patient", distinct=True, filter=within(stamp) & extra)
-        # A referral closed without a reason still counts, under the key "".
-        for reason in (*ClosedReason.values, ""):
-            alias = f"c{index}_{reason}"
-            keys[alias] = (key, reason)
-            aggregates[alias] = Count(
-                "pk", filter=closed & within("closed_at") & Q(closed_reason=reason)
-            )
+        for kind, (status, stamp, reason_field, reasons) in outcomes.items():
+            for reason in (*reasons, ""):
+                alias = f"{kind}{index}_{reason}"
+                keys[alias] = (kind, key, reason)
+                aggregates[alias] = Count(
+                    "pk", filter=Q(status=status, **{reason_field: reason}) & within(stamp)
+                )
     rows = (
         Referral.objects.filter(in_quarter, patient__oht_id__in=oht_ids)
         .order_by()
         .values("patient__oht")
         .annotate(**aggregates)
     )
-    out, closed_rows = [], []
+    out, declined_rows, closed_rows = [], [], []
+    by_reason = {"d": declined_rows, "c": closed_rows}
     for row in rows:
         oht_id = row["patient__oht"]
-        for alias, (key, name) in keys.items():
-            if alias.startswith("f"):
+        for alias, (kind, key, name) in keys.items():
+            if kind == "f":
                 out.append((oht_id, key, name, row[alias]))
             elif row[alias]:
-                closed_rows.append((oht_id, key, name, row[alias]))
-    return out, closed_rows
+                by_reason[kind].append((oht_id, key, name, row[alias]))
+    return out, declined_rows, closed_rows
 
 
 def months_of_end(month: date) -> date:
@@ -771,7 +787,7 @@ def _assemble(
         for pk in oht_ids
     }
     reconciliation_dates, reconciliation = reconciliation
-    referral_months, closed_months = referral_months
+    referral_months, declined_months, closed_months = referral_months
     statistics = ("wait_median_days", "wait_p90_days")
     for dimension, rows in grouped.items():
         for row in rows:
@@ -787,7 +803,7 @@ def _assemble(
     months = [_month_key(m.year, m.month) for m in months_of(period_start, as_of)]
     for figures in result.values():
         headline = figures.headline
-        for name in (*GROUP_METRICS, "closed"):
+        for name in (*GROUP_METRICS, "declined", "closed"):
             headline.setdefault(name, 0)
         for name in statistics:
             headline.setdefault(name, None)
@@ -804,6 +820,8 @@ def _assemble(
                 figures.figures[(Dimension.MONTH, month, metric)] = 0
         for reason in REMOVAL_REASONS:
             figures.figures[(Dimension.REMOVAL_REASON, reason, "removals")] = 0
+        for reason in DeclineReason.values:
+            figures.figures[(Dimension.DECLINE_REASON, reason, "declined")] = 0
         for reason in ClosedReason.values:
             figures.figures[(Dimension.CLOSE_REASON, reason, "closed")] = 0
 
@@ -813,6 +831,10 @@ def _assemble(
             reason = metric.removeprefix("removals_")
             _add(result[oht_id], Dimension.MONTH, month, "removals", n)
             _add(result[oht_id], Dimension.REMOVAL_REASON, reason, "removals", n)
+    for oht_id, month, reason, n in declined_months:
+        _add(result[oht_id], Dimension.MONTH, month, "declined", n)
+        _add(result[oht_id], Dimension.DECLINE_REASON, reason, "declined", n)
+        result[oht_id].headline["declined"] += n
     for oht_id, month, reason, n in closed_months:
         _add(result[oht_id], Dimension.MONTH, month, "closed", n)
         _add(result[oht_id], Dimension.CLOSE_REASON, reason, "closed", n)

@@ -120,7 +120,7 @@ def charts_for(board: Dashboard) -> dict:
             y_title=_("Patients"),
         )
     if board.current is not None:
-        names = ["referred", "accepted", "attached", "returned", "closed"]
+        names = ["referred", "accepted", "declined", "attached", "returned", "closed"]
         charts["outcomes"] = _chart(
             "bar",
             _("Referral outcomes in the quarter"),
@@ -129,7 +129,7 @@ def charts_for(board: Dashboard) -> dict:
             horizontal=True,
             legend=False,
         )
-        for dimension, metric in (("close_reason", "closed"), ("removal_reason", "removals")):
+        for dimension, metric in tables.REASON_BREAKDOWNS:
             breakdown = board.figures.get(dimension, {})
             keys = sorted(breakdown)
             if keys:

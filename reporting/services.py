@@ -34,6 +34,7 @@ HEADLINE_FIELDS = (
     "waiting",
     "referred",
     "accepted",
+    "declined",
     "attached",
     "returned",
     "net_attachment",

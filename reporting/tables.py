@@ -49,6 +49,7 @@ HEADLINE_METRICS = [
     "waiting",
     "referred",
     "accepted",
+    "declined",
     "attached",
     "returned",
     "net_attachment",
@@ -63,7 +64,21 @@ HEADLINE_METRICS = [
 ]
 STATISTICS = frozenset(name for name, rule in METRIC_RULES.items() if rule.kind == STATISTIC)
 EQUITY_DIMENSIONS = ["language", "complexity", "rurality"]
-OUTCOME_METRICS = ["referred", "accepted", "attached", "returned", "net_attachment", "closed"]
+OUTCOME_METRICS = [
+    "referred",
+    "accepted",
+    "declined",
+    "attached",
+    "returned",
+    "net_attachment",
+    "closed",
+]
+# Breakdowns of the outcomes table and charts by reason: (dimension, metric).
+REASON_BREAKDOWNS = [
+    ("decline_reason", "declined"),
+    ("close_reason", "closed"),
+    ("removal_reason", "removals"),
+]
 
 
 class Formatter:
@@ -133,6 +148,7 @@ def dimension_label(dimension: str) -> str:
         "language": _("Preferred language"),
         "complexity": _("Complexity"),
         "rurality": _("Rural or urban FSA"),
+        "decline_reason": _("Why practices declined referrals"),
         "close_reason": _("Why referrals closed"),
         "removal_reason": _("Why patients left the list"),
         "month": _("Month"),
@@ -160,6 +176,9 @@ def key_label(dimension: str, key: str) -> str:
         )
     if dimension == "rurality":
         return {"rural": _("Rural FSAs"), "urban": _("Urban FSAs")}.get(key, key)
+    if dimension == "decline_reason":
+        labels = {value: str(label) for value, label in DeclineReason.choices}
+        return labels.get(key, key or _("Not stated"))
     if dimension in {"close_reason", "removal_reason"}:
         labels = {}
         for choices in (HCCStatus, VerificationResult, DeclineReason, ClosedReason):
@@ -303,7 +322,7 @@ def equity_table(figures: dict[str, dict[str, dict]]) -> Table:
 
 
 def outcomes_table(headline: dict, figures: dict[str, dict[str, dict]]) -> Table:
-    """Referral outcomes of the quarter, then closures and removals by reason."""
+    """Referral outcomes of the quarter, then declines, closures and removals by reason."""
     outcome = _("Referral outcomes")
     rows = [
         {
@@ -316,7 +335,7 @@ def outcomes_table(headline: dict, figures: dict[str, dict[str, dict]]) -> Table
         }
         for name in OUTCOME_METRICS
     ]
-    for dimension, metric in (("close_reason", "closed"), ("removal_reason", "removals")):
+    for dimension, metric in REASON_BREAKDOWNS:
         for key, values in sorted(figures.get(dimension, {}).items()):
             rows.append(
                 {

@@ -49,6 +49,7 @@ class HeadlineMixin(serializers.Serializer):
     waiting = serializers.IntegerField(read_only=True, allow_null=True)
     referred = serializers.IntegerField(read_only=True, allow_null=True)
     accepted = serializers.IntegerField(read_only=True, allow_null=True)
+    declined = serializers.IntegerField(read_only=True, allow_null=True)
     attached = serializers.IntegerField(read_only=True, allow_null=True)
     returned = serializers.IntegerField(read_only=True, allow_null=True)
     net_attachment = serializers.IntegerField(read_only=True, allow_null=True)
@@ -102,7 +103,8 @@ class QuarterlyMetricsSerializer(SnapshotIdentitySerializer, HeadlineMixin):
 
 class QuarterlyMetricsDetailSerializer(QuarterlyMetricsSerializer):
     """The quarter with its breakdowns (FSA, language, complexity, rurality, reasons
-    for closures and removals, months, reconciliation with the provincial summary)."""
+    for declines, closures and removals, months, reconciliation with the provincial
+    summary)."""
 
     breakdowns = serializers.SerializerMethodField()
 

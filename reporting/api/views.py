@@ -56,7 +56,7 @@ def _audit(request, action_name: str, detail: dict, oht_code: str = "") -> None:
     retrieve=extend_schema(
         summary="One OHT's quarter, with its breakdowns",
         description="The headline figures and the breakdowns by FSA, language, "
-        "complexity, rurality, closure and removal reasons, month, and the "
+        "complexity, rurality, decline, closure and removal reasons, month, and the "
         "reconciliation with the provincial FSA summary; suppressed like the list. "
         "404 outside your OHTs.",
         parameters=[SNAPSHOT_ID],

@@ -21,7 +21,7 @@ def figures(oht_a, oht_b, oht_c):
     make_snapshot(oht_a, 2025, 2)
     q3 = make_snapshot(oht_a, 2025, 3, as_of=date(2025, 12, 15), figures=FIGURES)
     make_snapshot(oht_b, 2025, 3, waiting=5000)
-    make_snapshot(oht_c, 2025, 3, waiting=100, returned=0, referred=3)
+    make_snapshot(oht_c, 2025, 3, waiting=100, returned=0, referred=3, declined=3)
     return q3
 
 
@@ -77,6 +77,33 @@ def test_the_detail_has_suppressed_breakdowns(alice, figures):
     languages = {row["key"]: row for row in body["breakdowns"]["language"]}
     assert languages["fr"]["label"] == "French"
     assert languages["fr"]["figures"] == {"waiting": 48, "referred": None}
+
+
+def test_declines_are_in_the_list_and_the_detail_by_reason(carol, figures):
+    client = api(carol)
+    rows = {row["oht"]: row for row in client.get(URL, {"quarter": 3}).json()["results"]}
+    assert rows["OHT101"]["declined"] == 8 and "declined" not in rows["OHT101"]["suppressed"]
+    # 3 declined is a small cell: null, and named.
+    assert rows["OHT103"]["declined"] is None and "declined" in rows["OHT103"]["suppressed"]
+    body = client.get(f"{URL}{figures.pk}/").json()
+    assert body["declined"] == 8
+    reasons = {row["key"]: row for row in body["breakdowns"]["decline_reason"]}
+    assert reasons["complexity"] == {
+        "key": "complexity",
+        "label": "Too complex for the practice",
+        "figures": {"declined": 6},
+        "suppressed": [],
+    }
+    assert reasons["distance"]["figures"] == {"declined": None}
+    assert reasons["distance"]["suppressed"] == ["declined"]
+    assert reasons["no_capacity"]["figures"] == {"declined": 0}
+    rollup = client.get(f"{URL}rollup/", {"fiscal_year": 2025, "quarter": 3}).json()
+    assert rollup["declined"] == 8 + 3
+    assert {row["key"] for row in rollup["breakdowns"]["decline_reason"]} == {
+        "complexity",
+        "distance",
+        "no_capacity",
+    }
 
 
 def test_the_rollup_adds_up_only_the_callers_ohts(carol, root, figures):

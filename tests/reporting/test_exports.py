@@ -80,8 +80,29 @@ def test_the_fsa_xlsx_opens_and_hides_small_cells(client_for, alice, figures):
 def test_the_threshold_is_a_setting(client_for, alice, figures, settings):
     settings.REPORTING_SMALL_CELL_MAX = 10
     rows = rows_by_first_label(workbook(download(client_for(alice), "outcomes", "xlsx")).active, 3)
-    # 7 closed referrals: hidden under a threshold of 10.
+    # 7 closed and 8 declined referrals: hidden under a threshold of 10.
     assert rows["Referrals closed"][4] == "<11"
+    assert rows["Declined by a practice"][4] == "<11"
+
+
+def test_the_outcomes_have_the_declines_by_reason_suppressed(client_for, alice, figures):
+    sheet = workbook(download(client_for(alice), "outcomes", "xlsx")).active
+    rows = rows_by_first_label(sheet, 3)
+    assert rows["Declined by a practice"][2:] == ("Referral outcomes", "Declined by a practice", 8)
+    # 6 shown; 2 (1 to 5 people) hidden; zero shown.
+    why = "Why practices declined referrals"
+    assert rows["Too complex for the practice"][2:] == (why, "Too complex for the practice", 6)
+    assert rows["Lives too far"][4] == "<6"
+    assert rows["No capacity after all"][4] == 0
+    body = download(client_for(alice), "outcomes", "csv").content.decode("utf-8-sig")
+    by_label = {row[3]: row for row in csv.reader(io.StringIO(body))}
+    assert by_label["Lives too far"][2:] == [why, "Lives too far", "<6"]
+    assert by_label["Declined by a practice"][4] == "8"
+    # The quarterly summary has a column of its own.
+    sheet = workbook(download(client_for(alice), "summary", "xlsx")).active
+    headers = [cell.value for cell in sheet[1]]
+    last = list(sheet.iter_rows(min_row=2, values_only=True))[-1]
+    assert last[headers.index("Declined by a practice")] == 8
 
 
 def test_exports_are_formula_safe(client_for, alice, figures):

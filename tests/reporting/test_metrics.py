@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 import pytest
 from django.utils import timezone
 
-from attachment.choices import ClosedReason, ReferralStatus
+from attachment.choices import ClosedReason, DeclineReason, ReferralStatus
 from attachment.measures import referral_measures_for_oht
 from attachment.models import PatientExtractEvent, Referral
 from clinicians.capacity import remaining_capacity
@@ -14,7 +14,7 @@ from clinicians.choices import AcceptingStatus
 from clinicians.models import CapacityDeclaration
 from oht_portal.models import ImportRun
 from reporting.models import MetricsRun, QuarterSnapshot
-from reporting.selectors import snapshot_figures
+from reporting.selectors import rollup, snapshot_figures
 from reporting.services import HEADLINE_FIELDS as HEADLINE
 from reporting.services import build_quarter
 from tests.conftest import make_clinician, make_location, make_patient
@@ -466,3 +466,69 @@ def test_a_referral_closed_without_a_reason_still_counts(oht_a):
     assert snapshot.closed == 1
     assert figures["close_reason"][""] == {"closed": 1}
     assert figures["month"]["2025-05"]["closed"] == 1
+
+
+@pytest.fixture
+def declines(oht_a, oht_b):
+    """Referrals declined around the end of fiscal 2024-25 (March 31, 2025), by the
+    Toronto day of `declined_at`; referred dates are irrelevant to the count."""
+    location = make_location(oht_a, make_clinician("40040"))
+    patients = [make_patient(oht_a, f"HCC10000009{n:02d}") for n in range(5)]
+
+    def decline(patient, referred, declined_at, reason=""):
+        referral(patient, location, ReferralStatus.DECLINED, referred,
+                 declined_at=declined_at, decline_reason=reason)  # fmt: skip
+
+    # Q4 of 2024-25: Mar 31 at noon, and 23:30 on Mar 31 (April 1 in UTC).
+    decline(patients[0], date(2025, 3, 20), date(2025, 3, 31), DeclineReason.COMPLEXITY)
+    decline(patients[1], date(2025, 3, 25), at(date(2025, 3, 31), 23, 30), DeclineReason.DISTANCE)
+    # Q1 of 2025-26: referred in March, declined April 1 at 00:10; and one with no reason.
+    decline(patients[2], date(2025, 3, 28), at(date(2025, 4, 1), 0, 10), DeclineReason.COMPLEXITY)
+    decline(patients[3], date(2025, 4, 2), date(2025, 4, 3))
+    # Declined, then referred elsewhere and still in flight: only the decline counts.
+    decline(patients[4], date(2025, 5, 1), date(2025, 5, 2), DeclineReason.NO_CAPACITY)
+    referral(patients[4], location, ReferralStatus.REFERRED, date(2025, 5, 5))
+    # OHT B's patient, declined by OHT A's practice: counts for B only.
+    other = make_patient(oht_b, "HCC2000000040")
+    decline(other, date(2025, 4, 2), date(2025, 4, 4), DeclineReason.COMPLEXITY)
+
+
+@pytest.mark.parametrize(
+    ("fiscal_year", "quarter", "declined", "by_reason", "months"),
+    [
+        (2024, 4, 2, {"complexity": 1, "distance": 1}, {"2025-01": 0, "2025-02": 0, "2025-03": 2}),
+        (
+            2025,
+            1,
+            3,
+            {"complexity": 1, "no_capacity": 1, "": 1},
+            {"2025-04": 2, "2025-05": 1, "2025-06": 0},
+        ),
+    ],
+)
+def test_declines_count_in_the_quarter_of_the_decline_by_reason(
+    oht_a, declines, fiscal_year, quarter, declined, by_reason, months
+):
+    snapshot, figures = build(oht_a, fiscal_year, quarter)
+
+    assert snapshot.declined == declined
+    # Every reason has a row (zeros included); a decline without a reason is under "".
+    expected = {reason: 0 for reason in DeclineReason.values} | by_reason
+    assert pick(figures, "decline_reason", "declined") == expected
+    assert pick(figures, "month", "declined") == months
+    start, end = snapshot.period_start, snapshot.as_of
+    measures = referral_measures_for_oht(oht=oht_a, start=start, end=end)
+    assert snapshot.declined == measures.declined_total
+    assert {k: v for k, v in expected.items() if v} == measures.declined
+
+
+def test_a_rollup_sums_the_declines(oht_a, oht_b, declines):
+    a, _figures = build(oht_a)
+    b, _figures = build(oht_b)
+    assert (a.declined, b.declined) == (3, 1)
+
+    summed = rollup([a, b])
+
+    assert summed.declined == summed.headline["declined"] == 4
+    assert pick(summed.figures, "decline_reason", "declined")["complexity"] == 2
+    assert pick(summed.figures, "decline_reason", "declined")["no_capacity"] == 1

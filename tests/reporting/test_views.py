@@ -177,6 +177,32 @@ def test_each_chart_has_its_data_and_a_table_with_the_same_figures(client_for, a
     assert re.search(r"reporting/vendor/chart\.umd\.min(\.[0-9a-f]+)?\.js", body)
 
 
+def test_referral_outcomes_show_the_declines_by_reason(client_for, alice, carol, figures):
+    response = get(client_for(alice))
+    outcomes = chart(response, "outcomes")
+    assert outcomes["labels"][2] == "Declined by a practice"
+    assert outcomes["datasets"][0]["data"][2] == 8
+    reasons = chart(response, "decline-reason")
+    assert reasons["title"] == "Why practices declined referrals"
+    declined = dict(zip(reasons["labels"], reasons["datasets"][0]["data"], strict=True))
+    assert declined == {
+        "Too complex for the practice": 6,
+        "Lives too far": 2,
+        "No capacity after all": 0,
+    }
+    # The tables under the charts repeat the figures.
+    body = response.content.decode()
+    table = body.split('id="chart-outcomes"')[1].split("</figure>")[0]
+    assert '<th scope="row">Declined by a practice</th>' in table
+    assert '<td class="number">8</td>' in table
+    table = body.split('id="chart-decline-reason"')[1].split("</figure>")[0]
+    assert re.search(r'>Lives too far</th>\s*<td class="number">2</td>', table)
+    rows = {row["label"]: row["count"] for row in response.context["board"].outcomes_table.rows}
+    assert rows["Declined by a practice"] == 8 and rows["Too complex for the practice"] == 6
+    # A roll-up adds up the declines of the person's OHTs: A and C, 8 each.
+    assert get(client_for(carol), scope="all").context["board"].current.get("declined") == 16
+
+
 def test_the_burn_down_starts_with_the_cohort_and_aims_at_the_target(client_for, alice, figures):
     burn = chart(get(client_for(alice)), "burn-cohort")
     actual, target = burn["datasets"][0]["data"], burn["datasets"][1]["data"]
@@ -307,6 +333,11 @@ def test_the_printed_summary_hides_small_cells(client_for, alice, figures):
     # Returned (4) is hidden, and so is net attachment (40 - 4), which would reveal it.
     outcomes = body.split('id="summary-outcomes"')[1].split("</table>")[0]
     assert ">36<" not in outcomes and ">4<" not in outcomes
+    # 8 declined is shown; 2 declined because the patient lives too far is not.
+    declined = outcomes.split("Declined by a practice")[1].split("</tr>")[0]
+    assert '<td class="number">8</td>' in declined
+    far = outcomes.split("Lives too far")[1].split("</tr>")[0]
+    assert "&lt;6" in far and ">2<" not in far
     assert 'data-figure="cohort_waiting">300<' in body
 
 
