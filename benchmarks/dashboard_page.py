@@ -97,6 +97,11 @@ def setup() -> None:
     import django
 
     django.setup()
+    prepare_client()
+
+
+def prepare_client() -> None:
+    """Settings for timing pages with Django's test Client outside a test run."""
     from django.conf import settings
 
     # The test Client's host; setup_test_environment() is not used, since its template
