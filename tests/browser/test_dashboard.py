@@ -3,6 +3,7 @@ the CSP, OHT and quarter switched, a roll-up, the what-if, the XLSX downloaded a
 read, then the same in French."""
 
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -115,3 +116,31 @@ def test_the_dashboard_in_both_languages(live_server, page, carol, oht_a, oht_c,
     others = ("vendor/htmx.min.js", "/favicon.ico")
     ours = [problem for problem in problems if not any(text in problem for text in others)]
     assert ours == [], "\n".join(ours)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_printed_quarterly_summary_fits_one_letter_page(
+    live_server, page, carol, oht_a, language
+):
+    """OHT boards get one page: the summary with every figure filled in (all reasons,
+    FSAs, breakdowns) printed by Chromium on letter paper."""
+    today = timezone.localdate()
+    now = fiscal_quarter_of(today)
+    make_snapshot(oht_a, *previous_quarter(*now), cohort_waiting=340, waiting=1880)
+    make_snapshot(oht_a, *now, as_of=today, figures=FIGURES, waiting=1900, cohort_waiting=300)
+    sign_in(page, live_server.url, carol)
+    page.goto(
+        f"{live_server.url}/reporting/print/?quarter={now[0]}-Q{now[1]}",
+        wait_until="load",
+    )
+    if language == "fr":
+        page.get_by_role("button", name="Français").click()
+        page.wait_for_selector("html[lang='fr']")
+    page.emulate_media(media="print")
+    summary = page.locator(".summary-page")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("OHT101")
+    declined = {"en": "Declined by a practice", "fr": "Refusées par une pratique"}[language]
+    expect(summary).to_contain_text(declined)
+    pdf = page.pdf(format="Letter", print_background=False)
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
