@@ -16,6 +16,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from attachment.choices import ClosedReason, DeclineReason, HCCStatus, VerificationResult
+from reporting.services import HEADLINE_FIELDS
 from reporting.suppression import COUNT, DIFFERENCE, STATISTIC, TEXT, Rule, suppress_row
 
 # Figures of patients, in the order tables show them. Capacity figures count places,
@@ -43,25 +44,8 @@ METRIC_RULES: dict[str, Rule] = {
     "capacity_remaining": Rule(TEXT),
     "capacity_stale": Rule(TEXT),
 }
-HEADLINE_METRICS = [
-    "cohort_size",
-    "cohort_waiting",
-    "waiting",
-    "referred",
-    "accepted",
-    "declined",
-    "attached",
-    "returned",
-    "net_attachment",
-    "closed",
-    "new_registrants",
-    "removals",
-    "wait_median_days",
-    "wait_p90_days",
-    "capacity_declared",
-    "capacity_remaining",
-    "capacity_stale",
-]
+# The snapshot's headline figures, in the order the summary table shows them.
+HEADLINE_METRICS = list(HEADLINE_FIELDS)
 STATISTICS = frozenset(name for name, rule in METRIC_RULES.items() if rule.kind == STATISTIC)
 EQUITY_DIMENSIONS = ["language", "complexity", "rurality"]
 OUTCOME_METRICS = [
